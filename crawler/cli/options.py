@@ -1,0 +1,33 @@
+"""Options shared by many subcommands, declared once so their names and defaults never drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import spiders
+
+# The portal configs shipped with the project; operators point --portals-dir elsewhere.
+DEFAULT_PORTALS_DIR = Path(spiders.__file__).parent / "portals"
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    envvar="CRAWLER_DB_URL",
+    default=None,
+    metavar="URL",
+    help="Archive database URL (sqlite:///path or postgresql+psycopg://...). "
+    "Default: $CRAWLER_DB_URL, else sqlite under ./data/archive.db.",
+)
+
+portals_dir_option = click.option(
+    "--portals-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CRAWLER_PORTALS_DIR",
+    default=DEFAULT_PORTALS_DIR,
+    show_default=True,
+    help="Directory of portal TOML files.",
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -1,0 +1,1 @@
+"""Nightly re-harvesting with APScheduler."""

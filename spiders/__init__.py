@@ -1,0 +1,1 @@
+"""Scrapy spiders: one template spider per CMS family; portals are TOML files in ``spiders/portals``."""
