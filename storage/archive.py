@@ -1,0 +1,437 @@
+"""The archive's write side: the one call that records a fetched report, and its helpers.
+
+Several crawl processes write at once while analysts read, so no decision here is
+read-then-write across transactions:
+
+* SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (see
+  :func:`storage.db.write_transaction`), so writers are serialized by the database itself.
+* PostgreSQL: a record takes transaction-scoped advisory locks on its URL and on its content
+  hash (always in that order, so they cannot deadlock), and locks the document row it adds
+  a version to. Two processes recording the same URL, the same text at two URLs, or two
+  mirrors of one document therefore decide one after the other.
+
+Unique constraints (``contents.hash``, ``document_urls.url``, ``versions (document_id, seq)``)
+back this up, and each record is one transaction: a process killed mid-write leaves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import migrate, search, similarity
+from storage.db import translate_errors, write_transaction
+from storage.errors import ArchiveError
+from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, MinhashBand, Portal, Run, Version
+from storage.records import FetchRecord, Outcome, RecordResult, ReportRecord
+
+logger = logging.getLogger(__name__)
+
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """``value`` as an aware UTC datetime (naive values, as SQLite returns them, are taken as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Archive:
+    """Records what the crawl fetched and answers what it changed.
+
+    Build it on an engine from :func:`storage.db.make_engine`; call :meth:`upgrade` once
+    before writing (it migrates an empty or older database and refuses one newer than the
+    code).
+    """
+
+    def __init__(self, engine: Engine, *, near_duplicate_threshold: float = similarity.DEFAULT_THRESHOLD) -> None:
+        self.engine = engine
+        self.near_duplicate_threshold = near_duplicate_threshold
+        self._portal_ids: dict[str, int] = {}
+
+    # -- schema -------------------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Bring the schema to this code's revision; :class:`ArchiveError` if the database is newer."""
+        migrate.upgrade(self.engine)
+
+    def check_schema(self) -> None:
+        """Refuse to work on a database not at this code's revision, saying what to run."""
+        revision = migrate.check_revision(self.engine)
+        head = migrate.head_revision()
+        if revision != head:
+            raise ArchiveError(
+                f"the database {self.engine.url.render_as_string(hide_password=True)} is at revision "
+                f"{revision or 'none (empty)'}, this code needs {head}: run `crawler db upgrade`"
+            )
+
+    # -- portals and runs -----------------------------------------------------------------
+
+    def upsert_portal(
+        self,
+        name: str,
+        *,
+        title: str | None = None,
+        family: str | None = None,
+        region_code: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        when: dt.datetime | None = None,
+    ) -> int:
+        """Insert or update the portal called ``name``; returns its id."""
+        when = utc(when or utcnow())
+        values = {"title": title, "family": family, "region_code": region_code, "config": dict(config or {})}
+        with write_transaction(self.engine) as connection:
+            statement = _insert(connection, Portal).values(name=name, created_at=when, updated_at=when, **values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[Portal.name], set_={**values, "updated_at": when}
+            ).returning(Portal.id)
+            portal_id = connection.execute(statement).scalar_one()
+        self._portal_ids[name] = portal_id
+        return portal_id
+
+    def start_run(self, portal: str | None = None, *, command: str | None = None, started_at: dt.datetime | None = None) -> int:
+        """Open a crawl run (of one portal, or of several when ``portal`` is None); returns its id."""
+        with write_transaction(self.engine) as connection:
+            statement = _insert(connection, Run).values(
+                portal=portal, command=command, started_at=utc(started_at or utcnow()), status="running", stats={}
+            )
+            return connection.execute(statement.returning(Run.id)).scalar_one()
+
+    def finish_run(self, run_id: int, stats: Mapping[str, Any], status: str = "finished", *, finished_at: dt.datetime | None = None) -> None:
+        """Close a run with its stats (JSON-serialisable values) and final status (finished, failed, ...)."""
+        with write_transaction(self.engine) as connection:
+            result = connection.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(stats=_jsonable(stats), status=status, finished_at=utc(finished_at or utcnow()))
+            )
+            if result.rowcount != 1:
+                raise ArchiveError(f"no run {run_id} in {self.engine.url.render_as_string(hide_password=True)}")
+
+    # -- fetches --------------------------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """``(etag, last_modified)`` of the last successful fetch of an archived report URL, for a conditional request.
+
+        ``None`` when the URL is not an archived report or never sent validators: a 304 would
+        then leave the archive without the text.
+        """
+        statement = (
+            select(Fetch.etag, Fetch.last_modified)
+            .where(Fetch.url == url, Fetch.http_status == 200)
+            .where((Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None)))
+            .where(select(DocumentUrl.url).where(DocumentUrl.url == url).exists())
+            .order_by(Fetch.fetched_at.desc())
+            .limit(1)
+        )
+        with translate_errors(self.engine), self.engine.connect() as connection:
+            row = connection.execute(statement).first()
+        return (row.etag, row.last_modified) if row else None
+
+    def record_fetch(self, fetch: FetchRecord) -> None:
+        """Log a fetch that is not a report to record (an error, a list page, or a 304).
+
+        A 304 Not Modified is the document seen again: its latest version's ``last_seen`` is
+        bumped and a removed document becomes present again, exactly as an unchanged 200 would.
+        """
+        with write_transaction(self.engine) as connection:
+            self._insert_fetch(connection, fetch)
+            if fetch.http_status == 304:
+                current = self._current(connection, fetch.url)
+                if current is not None:
+                    self._seen_again(connection, current, utc(fetch.fetched_at))
+
+    def record(self, report: ReportRecord) -> RecordResult:
+        """Record one fetched report and say what it changed. Idempotent; safe from many processes.
+
+        * UNCHANGED: the URL's document already has this ``content_hash`` as its latest
+          version; only ``last_seen`` and the fetch log are written.
+        * NEW_VERSION: the URL's document had another text; a version numbered one higher is added.
+        * DUPLICATE: the URL is new but its exact text already belongs to a document: the URL is
+          attached to that document (``duplicate_of``) and no text is stored again.
+        * NEW_DOCUMENT: a new URL with a new text. If its MinHash similarity to an archived text
+          reaches the threshold, it is linked (``near_duplicate_of``), not merged.
+        """
+        with write_transaction(self.engine) as connection:
+            return self._record(connection, report)
+
+    def mark_removed(self, url: str, when: dt.datetime, reason: str) -> bool:
+        """Mark the document at ``url`` as removed since ``when``; ``True`` if it was present until now."""
+        document_id = select(DocumentUrl.document_id).where(DocumentUrl.url == url).scalar_subquery()
+        with write_transaction(self.engine) as connection:
+            result = connection.execute(
+                update(Document)
+                .where(Document.id == document_id, Document.status == "present")
+                .values(status="removed", removed_since=utc(when), removed_reason=reason)
+            )
+        return result.rowcount == 1
+
+    def recheck_due(self, portal: str, now: dt.datetime) -> list[str]:
+        """URLs of the portal's archived reports due for a re-fetch at ``now``, the longest unseen first.
+
+        Policy (how soon an edit or a removal is caught, against load on small county servers):
+        a report first seen in the last 60 days daily; one for the current or previous report
+        year every 3 days; a removed one weekly (to notice its return); any other every 14 days.
+        """
+        now = utc(now)
+        statement = (
+            select(Document.canonical_url, Document.first_seen, Document.report_year, Document.status, Version.last_seen)
+            .join(Portal, Portal.id == Document.portal_id)
+            .join(Version, (Version.document_id == Document.id) & (Version.seq == Document.latest_seq))
+            .where(Portal.name == portal)
+        )
+        with translate_errors(self.engine), self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        due = [(utc(row.last_seen), row.canonical_url) for row in rows if utc(row.last_seen) + _recheck_interval(row, now) <= now]
+        return [url for _, url in sorted(due)]
+
+    # -- the record transaction -------------------------------------------------------------
+
+    def _record(self, connection: Connection, report: ReportRecord) -> RecordResult:
+        seen = utc(report.fetched_at)
+        if connection.dialect.name == "postgresql":
+            connection.execute(_PG_LOCK, {"key": "url:" + report.url})
+            connection.execute(_PG_LOCK, {"key": "content:" + report.content_hash})
+        self._insert_fetch(connection, _fetch_of(report))
+        current = self._current(connection, report.url)
+        if current is not None and current.content_hash == report.content_hash:
+            self._seen_again(connection, current, seen)
+            return RecordResult(Outcome.UNCHANGED, current.document_id, current.version_id)
+
+        sig = self._store_content(connection, report, seen)
+        if current is not None:
+            version_id = self._add_version(connection, current.document_id, current.latest_seq + 1, report, seen)
+            connection.execute(
+                update(Document)
+                .where(Document.id == current.document_id)
+                .values(latest_seq=current.latest_seq + 1, status="present", removed_since=None, removed_reason=None, **_describe(report))
+            )
+            search.index_document(connection, current.document_id, report.text)
+            return RecordResult(Outcome.NEW_VERSION, current.document_id, version_id)
+
+        owner = connection.execute(
+            select(Version.document_id, Version.id)
+            .where(Version.content_hash == report.content_hash)
+            .order_by(Version.document_id, Version.seq.desc())
+            .limit(1)
+        ).first()
+        if owner is not None:
+            connection.execute(_insert(connection, DocumentUrl).values(url=report.url, document_id=owner.document_id, first_seen=seen))
+            connection.execute(update(Version).where(Version.id == owner.id).values(last_seen=seen))
+            return RecordResult(Outcome.DUPLICATE, owner.document_id, owner.id, duplicate_of=owner.document_id)
+
+        near = self._near_duplicate(connection, report.content_hash, sig)
+        document_id = connection.execute(
+            _insert(connection, Document)
+            .values(
+                portal_id=self._portal_id(connection, report.portal, seen),
+                canonical_url=report.url,
+                status="present",
+                latest_seq=1,
+                first_seen=seen,
+                near_duplicate_of=near[0] if near else None,
+                similarity=near[1] if near else None,
+                **_describe(report),
+            )
+            .returning(Document.id)
+        ).scalar_one()
+        connection.execute(_insert(connection, DocumentUrl).values(url=report.url, document_id=document_id, first_seen=seen))
+        version_id = self._add_version(connection, document_id, 1, report, seen)
+        search.index_document(connection, document_id, report.text)
+        return RecordResult(Outcome.NEW_DOCUMENT, document_id, version_id, near_duplicate_of=near[0] if near else None)
+
+    def _current(self, connection: Connection, url: str) -> Row | None:
+        """The document at ``url`` with its latest version, row-locked on PostgreSQL."""
+        statement = (
+            select(
+                Document.id.label("document_id"),
+                Document.latest_seq,
+                Document.status,
+                Version.id.label("version_id"),
+                Version.content_hash,
+            )
+            .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+            .join(Version, (Version.document_id == Document.id) & (Version.seq == Document.latest_seq))
+            .where(DocumentUrl.url == url)
+        )
+        if connection.dialect.name == "postgresql":
+            statement = statement.with_for_update(of=Document, key_share=True)
+        return connection.execute(statement).first()
+
+    def _seen_again(self, connection: Connection, current: Row, seen: dt.datetime) -> None:
+        connection.execute(update(Version).where(Version.id == current.version_id).values(last_seen=seen))
+        if current.status != "present":
+            connection.execute(
+                update(Document)
+                .where(Document.id == current.document_id)
+                .values(status="present", removed_since=None, removed_reason=None)
+            )
+
+    def _store_content(self, connection: Connection, report: ReportRecord, seen: dt.datetime) -> bytes | None:
+        """Store the text once per hash; returns its MinHash signature when this call stored it."""
+        exists = connection.execute(select(Content.hash).where(Content.hash == report.content_hash)).first()
+        if exists is not None:
+            return None
+        sig = similarity.signature(report.text)
+        inserted = connection.execute(
+            _insert(connection, Content)
+            .values(hash=report.content_hash, text=report.text, length=len(report.text), minhash=sig, created_at=seen)
+            .on_conflict_do_nothing(index_elements=[Content.hash])
+            .returning(Content.hash)
+        ).first()
+        if inserted is not None and sig is not None:
+            connection.execute(
+                _insert(connection, MinhashBand).on_conflict_do_nothing(),
+                [{"band": band, "bucket": bucket, "content_hash": report.content_hash} for band, bucket in similarity.bands(sig)],
+            )
+        return sig
+
+    def _near_duplicate(self, connection: Connection, content_hash: str, sig: bytes | None) -> tuple[int, float] | None:
+        """The archived document most similar to ``sig`` at or above the threshold, with its similarity."""
+        if sig is None:
+            return None
+        candidates = connection.execute(
+            select(Content.hash, Content.minhash)
+            .where(
+                Content.hash.in_(
+                    select(MinhashBand.content_hash).where(
+                        tuple_(MinhashBand.band, MinhashBand.bucket).in_(similarity.bands(sig)),
+                        MinhashBand.content_hash != content_hash,
+                    )
+                )
+            )
+        ).all()
+        scored = [(similarity.similarity(sig, row.minhash), row.hash) for row in candidates if row.minhash]
+        scored = [pair for pair in scored if pair[0] >= self.near_duplicate_threshold]
+        if not scored:
+            return None
+        score, best = max(scored)
+        document_id = connection.execute(
+            select(func.min(Version.document_id)).where(Version.content_hash == best)
+        ).scalar_one_or_none()
+        return (document_id, score) if document_id is not None else None
+
+    def _add_version(self, connection: Connection, document_id: int, seq: int, report: ReportRecord, seen: dt.datetime) -> int:
+        metadata = {
+            key: value
+            for key, value in {"index_no": report.index_no, "doc_no": report.doc_no, "subject": report.subject, **report.metadata}.items()
+            if value is not None
+        }
+        version_id = connection.execute(
+            _insert(connection, Version)
+            .values(
+                document_id=document_id,
+                seq=seq,
+                content_hash=report.content_hash,
+                url=report.url,
+                title=report.title,
+                published=report.published,
+                meta=_jsonable(metadata),
+                run_id=report.run_id,
+                first_seen=seen,
+                last_seen=seen,
+            )
+            .returning(Version.id)
+        ).scalar_one()
+        if report.attachments:
+            connection.execute(
+                _insert(connection, Attachment).on_conflict_do_nothing(),
+                [
+                    {
+                        "version_id": version_id,
+                        "url": a.url,
+                        "name": a.name,
+                        "type": a.type,
+                        "content_hash": a.content_hash,
+                        "text": a.text,
+                        "status": a.status,
+                    }
+                    for a in report.attachments
+                ],
+            )
+        return version_id
+
+    def _portal_id(self, connection: Connection, name: str | None, seen: dt.datetime) -> int | None:
+        if name is None:
+            return None
+        if name not in self._portal_ids:
+            connection.execute(
+                _insert(connection, Portal)
+                .values(name=name, config={}, created_at=seen, updated_at=seen)
+                .on_conflict_do_nothing(index_elements=[Portal.name])
+            )
+            self._portal_ids[name] = connection.execute(select(Portal.id).where(Portal.name == name)).scalar_one()
+        return self._portal_ids[name]
+
+    @staticmethod
+    def _insert_fetch(connection: Connection, fetch: FetchRecord) -> None:
+        connection.execute(
+            _insert(connection, Fetch).values(
+                url=fetch.url,
+                fetched_at=utc(fetch.fetched_at),
+                run_id=fetch.run_id,
+                http_status=fetch.http_status,
+                not_modified=fetch.http_status == 304,
+                etag=fetch.etag,
+                last_modified=fetch.last_modified,
+                bytes=fetch.bytes,
+                content_hash=fetch.content_hash,
+                error=fetch.error,
+            )
+        )
+
+
+def _insert(connection: Connection, model: type) -> Any:
+    """The dialect's INSERT (with ``on_conflict_*`` and ``returning``) for ``model``."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def _fetch_of(report: ReportRecord) -> FetchRecord:
+    return FetchRecord(
+        url=report.url,
+        fetched_at=report.fetched_at,
+        run_id=report.run_id,
+        http_status=report.http_status,
+        etag=report.etag,
+        last_modified=report.last_modified,
+        bytes=report.bytes,
+        content_hash=report.content_hash,
+    )
+
+
+def _describe(report: ReportRecord) -> dict[str, Any]:
+    """What a document is, as its latest version says."""
+    return {
+        "issuer": report.issuer,
+        "region": report.region,
+        "region_code": report.region_code,
+        "report_year": report.report_year,
+        "kind": report.kind,
+    }
+
+
+def _recheck_interval(row: Row, now: dt.datetime) -> dt.timedelta:
+    if row.status != "present":
+        return dt.timedelta(days=7)
+    if now - utc(row.first_seen) < dt.timedelta(days=60):
+        return dt.timedelta(days=1)
+    if row.report_year is not None and row.report_year >= now.year - 1:
+        return dt.timedelta(days=3)
+    return dt.timedelta(days=14)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with dates and other non-JSON scalars as strings, so any stats dict can be stored."""
+    return {
+        str(key): value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+        for key, value in values.items()
+    }

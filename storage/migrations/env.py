@@ -1,0 +1,33 @@
+"""Alembic environment: runs migrations on the engine handed over by :mod:`storage.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.migrate import UNMODELLED
+from storage.models import Base
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the dialect-specific search index, its SQLite shadow tables and the views out of autogenerate."""
+    if type_ == "table" and name is not None:
+        return name not in UNMODELLED and not name.startswith("search_index_")
+    return True
+
+
+def run_migrations() -> None:
+    engine = context.config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            include_object=include_object,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations()

@@ -1,0 +1,129 @@
+"""Full-text search over the latest text of each document, on SQLite FTS5 and PostgreSQL.
+
+Chinese has no spaces and its search terms are often two characters (复议, 普法). Trigram
+indexes (FTS5 ``trigram``, ``pg_trgm``) cannot find those, so both backends index character
+*bigrams* as words: ``行政复议`` is indexed as ``行政 政复 复议``; a two-character query is
+one token and a longer one is a phrase of consecutive bigrams, which matches exactly the
+texts containing the query as a substring. A one-character query is a prefix match.
+
+The index is keyed by document id and holds only the latest version's text, so results are
+ranked documents (BM25 on SQLite, ``ts_rank`` on PostgreSQL), not a pile of old versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.sql.elements import TextClause
+
+
+def runs(text_: str) -> list[str]:
+    """Maximal runs of letters and digits, lower-cased: the units that bigrams are taken from."""
+    found: list[str] = []
+    current: list[str] = []
+    for char in text_.lower():
+        if char.isalnum():
+            current.append(char)
+        elif current:
+            found.append("".join(current))
+            current = []
+    if current:
+        found.append("".join(current))
+    return found
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] if len(run) > 1 else [run]
+
+
+def terms(text_: str) -> str:
+    """The indexed form of ``text_``: its bigrams, space-separated, in order."""
+    return " ".join(bigram for run in runs(text_) for bigram in _bigrams(run))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A document that matches, and its rank score (higher is better)."""
+
+    document_id: int
+    score: float
+
+
+def fts5_query(query: str) -> str | None:
+    """The FTS5 MATCH expression for ``query`` (every run must appear), ``None`` when it has no letters."""
+    parts = []
+    for run in runs(query):
+        parts.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(_bigrams(run)) + '"')
+    return " AND ".join(parts) or None
+
+
+def tsquery(query: str) -> str | None:
+    """The ``to_tsquery('simple', ...)`` input for ``query``, ``None`` when it has no letters."""
+    parts = []
+    for run in runs(query):
+        parts.append(f"'{run}':*" if len(run) == 1 else " <-> ".join(f"'{b}'" for b in _bigrams(run)))
+    return " & ".join(f"({part})" for part in parts) or None
+
+
+def index_document(connection: Connection, document_id: int, text_: str) -> None:
+    """Make ``text_`` the searchable text of the document (replacing any earlier version's)."""
+    params = {"id": document_id, "terms": terms(text_)}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PG_UPSERT, params)
+    else:
+        connection.execute(_FTS5_DELETE, params)
+        connection.execute(_FTS5_INSERT, params)
+
+
+_FTS5_DELETE = text("DELETE FROM search_index WHERE rowid = :id")
+_FTS5_INSERT = text("INSERT INTO search_index (rowid, terms) VALUES (:id, :terms)")
+_PG_UPSERT = text(
+    "INSERT INTO search_index (document_id, terms) VALUES (:id, to_tsvector('simple', :terms)) "
+    "ON CONFLICT (document_id) DO UPDATE SET terms = excluded.terms"
+)
+
+_FILTERS = """
+  AND (CAST(:region AS TEXT) IS NULL OR d.region_code = :region OR d.region LIKE :region_like)
+  AND (CAST(:year AS INTEGER) IS NULL OR d.report_year = :year)
+"""
+
+_FTS5_SEARCH = text(
+    "SELECT d.id AS document_id, -bm25(search_index) AS score FROM search_index "
+    "JOIN documents d ON d.id = search_index.rowid WHERE search_index MATCH :match"
+    + _FILTERS
+    + "ORDER BY bm25(search_index) LIMIT :limit"
+)
+_PG_SEARCH = text(
+    "SELECT d.id AS document_id, ts_rank(s.terms, q.query) AS score "
+    "FROM search_index s JOIN documents d ON d.id = s.document_id, to_tsquery('simple', :match) AS q(query) "
+    "WHERE s.terms @@ q.query"
+    + _FILTERS
+    + "ORDER BY score DESC, d.id LIMIT :limit"
+)
+
+
+def _search_statement(dialect: str) -> TextClause:
+    statement = _PG_SEARCH if dialect == "postgresql" else _FTS5_SEARCH
+    return statement.bindparams(bindparam("region"), bindparam("region_like"), bindparam("year"))
+
+
+def search(
+    connection: Connection, query: str, *, region: str | None = None, year: int | None = None, limit: int = 20
+) -> list[Match]:
+    """The best ``limit`` documents for ``query``, optionally in a region (code or name) and report year."""
+    dialect = connection.dialect.name
+    match = tsquery(query) if dialect == "postgresql" else fts5_query(query)
+    if match is None:
+        return []
+    rows = connection.execute(
+        _search_statement(dialect),
+        {
+            "match": match,
+            "region": region,
+            "region_like": f"%{region}%" if region else None,
+            "year": year,
+            "limit": limit,
+        },
+    )
+    return [Match(row.document_id, float(row.score)) for row in rows]
