@@ -1,0 +1,140 @@
+"""Text of attached files: PDF (pdfminer.six), DOCX (python-docx); .doc/.wps only with a converter.
+
+Reports are often published as a PDF or Word attachment under a one-line page, so the
+attachment's text is what gets archived. Old binary Word (.doc) and WPS files need an
+external converter; without one on the machine the result says ``unsupported`` instead of
+guessing at the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from crawler.extract.model import AttachmentText
+from crawler.textnorm import canonical_text, content_hash
+
+log = logging.getLogger(__name__)
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "xls": "xls", "xlsx": "xlsx",
+               "et": "et", "ofd": "ofd", "zip": "zip", "rar": "rar", "txt": "txt"}
+_CONVERT_TIMEOUT = 60
+
+
+def attachment_type(url: str, content_type: str | None = None, body: bytes = b"") -> str:
+    """The file type from the bytes' magic, else the Content-Type, else the URL's extension."""
+    if body.startswith(b"%PDF"):
+        return "pdf"
+    if body.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "zip"
+    if content_type:
+        lowered = content_type.lower()
+        if "pdf" in lowered:
+            return "pdf"
+        if "wordprocessingml" in lowered:
+            return "docx"
+        if "msword" in lowered:
+            return "doc"
+    suffix = url.split("?", 1)[0].rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
+    if body.startswith(_OLE_MAGIC):
+        return suffix if suffix in ("doc", "wps", "xls", "et") else "doc"
+    return _EXTENSIONS.get(suffix, "unknown")
+
+
+def extension_type(url: str) -> str | None:
+    """The attachment type a link's URL promises, or ``None`` for an ordinary page link."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if "." not in name:
+        return None
+    return _EXTENSIONS.get(name.rsplit(".", 1)[-1].lower())
+
+
+def extract_attachment(body: bytes, url: str, content_type: str | None = None) -> AttachmentText:
+    """The text of an attachment; never raises for bad bytes (``status="error"`` names the URL)."""
+    kind = attachment_type(url, content_type, body)
+    if not body:
+        return AttachmentText(text="", type=kind, status="error", error=f"{url}: empty body")
+    try:
+        if kind == "pdf":
+            paragraphs = _pdf_paragraphs(body)
+        elif kind == "docx":
+            paragraphs = _docx_paragraphs(body)
+        elif kind in ("doc", "wps"):
+            converted = _convert_with_soffice(body, kind)
+            if converted is None:
+                return AttachmentText(text="", type=kind, status="unsupported",
+                                      error=f"{url}: no .{kind} converter (LibreOffice) on this machine")
+            paragraphs = _docx_paragraphs(converted)
+        else:
+            return AttachmentText(text="", type=kind, status="unsupported", error=f"{url}: {kind} files are not read")
+    except Exception as exc:  # noqa: BLE001 - third-party parsers raise anything on corrupt files
+        log.warning("attachment %s (%s) could not be read: %s", url, kind, exc)
+        return AttachmentText(text="", type=kind, status="error", error=f"{url}: {type(exc).__name__}: {exc}")
+    text = canonical_text(paragraphs)
+    return AttachmentText(text=text, type=kind, status="ok", content_hash=content_hash(text) if text else None)
+
+
+def pdf_paragraphs(body: bytes) -> list[str]:
+    """Paragraph-ish lines of a PDF (for ``extract`` of a PDF body)."""
+    return _pdf_paragraphs(body)
+
+
+def docx_paragraphs(body: bytes) -> list[str]:
+    """Paragraphs and table rows of a DOCX (for ``extract`` of a DOCX body)."""
+    return _docx_paragraphs(body)
+
+
+def _pdf_paragraphs(body: bytes) -> list[str]:
+    from pdfminer.high_level import extract_text
+
+    text = extract_text(io.BytesIO(body))
+    # pdfminer separates text boxes with blank lines; a box is a paragraph whose lines were wrapped.
+    boxes = [box.replace("\n", "") for box in text.split("\n\n")]
+    return [box for box in boxes if box.strip() and box.strip() != "\x0c"]
+
+
+def _docx_paragraphs(body: bytes) -> list[str]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(body))
+    out: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                out.append("\t".join(cell.text.replace("\n", " ").replace("\t", " ") for cell in row.cells))
+    return out
+
+
+def _convert_with_soffice(body: bytes, kind: str) -> bytes | None:
+    """Convert .doc/.wps to DOCX with a LibreOffice found on PATH, or ``None`` without one."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    with tempfile.TemporaryDirectory() as workdir:
+        source = Path(workdir) / f"attachment.{kind}"
+        source.write_bytes(body)
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", "docx", "--outdir", workdir, str(source)],
+            check=True, capture_output=True, timeout=_CONVERT_TIMEOUT,
+        )
+        return (Path(workdir) / "attachment.docx").read_bytes()

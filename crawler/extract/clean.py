@@ -1,0 +1,120 @@
+"""From decoded markup to one cleaned lxml tree: parse once, drop code and forms, drop furniture.
+
+lxml-html-clean's :class:`Cleaner` removes what is never text (scripts, styles, comments,
+form controls, frames); the structural pass then removes the page furniture that the rule
+table names by tag, class/id or XPath. Elements hidden with ``display:none`` are dropped
+*before* the Cleaner, because it strips the ``style`` attributes that reveal them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+from lxml_html_clean import Cleaner
+
+from crawler.extract.rules import ChromeRules
+
+_CLEANER = Cleaner(
+    scripts=True,
+    javascript=True,
+    comments=True,
+    style=True,
+    inline_style=True,
+    links=True,
+    meta=False,  # head <meta> carries ArticleTitle/PubDate; metadata.py reads them first anyway
+    page_structure=False,
+    processing_instructions=True,
+    embedded=True,
+    frames=True,
+    forms=True,
+    annoying_tags=True,
+    remove_unknown_tags=False,
+    safe_attrs_only=False,
+    kill_tags=("noscript", "template", "svg", "canvas", "video", "audio", "map"),
+)
+
+_HIDDEN = etree.XPath(
+    "//*[contains(translate(@style, ' ', ''), 'display:none') or @hidden or @aria-hidden='true']"
+)
+_PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+
+
+def parse(markup: str) -> html.HtmlElement | None:
+    """Parse decoded markup into an lxml tree, or ``None`` when nothing parseable is left.
+
+    The text is re-encoded to UTF-8 because lxml refuses ``str`` input that carries an XML
+    encoding declaration, which saved government pages often do.
+    """
+    data = markup.encode("utf-8", errors="replace")
+    if not data.strip():
+        return None
+    try:
+        root = html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    _adopt_stray_roots(root)
+    return root
+
+
+def _adopt_stray_roots(root: html.HtmlElement) -> None:
+    """Move content that libxml2 put in extra top-level ``<html>`` elements into the body.
+
+    Pages with markup after ``</html>`` (or a second ``<html>``) parse into several sibling
+    roots; XPath still sees them, but a walk from the root would not, and the body could be there.
+    """
+    strays = [sibling for sibling in root.itersiblings() if isinstance(sibling.tag, str)]
+    if not strays:
+        return
+    body = root.find("body")
+    target = body if body is not None else root
+    for stray in strays:
+        for child in list(stray):
+            target.append(child)
+
+
+def remove(element: html.HtmlElement) -> None:
+    """Remove ``element`` but keep its tail text in the flow of its parent."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail and tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
+    """Drop hidden elements, non-text markup and the rules' ``chrome_xpath``; return how many went."""
+    removed = 0
+    for element in _HIDDEN(root):
+        if element.getparent() is not None and element.tag not in ("html", "body"):
+            remove(element)
+            removed += 1
+    _CLEANER(root)
+    for expression in rules.chrome_xpath:
+        try:
+            matches = root.xpath(expression)
+        except etree.XPathError as exc:
+            raise ValueError(f"bad chrome_xpath {expression!r}: {exc}") from exc
+        for element in matches:
+            if isinstance(element, html.HtmlElement) and element.getparent() is not None:
+                remove(element)
+                removed += 1
+    return removed
+
+
+def is_structural_chrome(element: html.HtmlElement, rules: ChromeRules) -> bool:
+    """Whether the element is furniture by its tag or by a class/id word of the rule table."""
+    if element.tag in rules.chrome_tags:
+        return True
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    if not names.strip():
+        return False
+    tokens = set(_TOKEN_SPLIT.split(names))
+    return any(token in tokens for token in rules.chrome_tokens)

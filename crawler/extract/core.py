@@ -1,0 +1,283 @@
+"""``extract()``: bytes of one fetched page (HTML, PDF or DOCX) in, :class:`Extraction` out.
+
+The chain is short and pure, in the trafilatura manner: decode → parse once → read head
+metadata and attachment links → clean → lift the 信息公开 record out → choose the body
+container → strip furniture → paragraphs → text rules → metadata, region, kind, hash.
+Nothing here does I/O, and bad input is *flagged* in ``problems`` rather than raised, because
+one broken page must never stop a crawl of thousands.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urljoin
+
+from lxml import etree, html
+
+from crawler.extract import attachments as attachment_files
+from crawler.extract import metadata
+from crawler.extract.body import find_container, paragraphs_of, score_tree, strip_chrome
+from crawler.extract.classify import classify
+from crawler.extract.clean import clean, is_structural_chrome, parse, remove
+from crawler.extract.encoding import decode_body
+from crawler.extract.model import Attachment, Extraction
+from crawler.extract.rules import ChromeRules
+from crawler.regions import region_by_code, resolve_region
+from crawler.textnorm import canonical_text, clean_paragraph, clean_paragraphs, content_hash
+
+log = logging.getLogger(__name__)
+
+# Larger bodies are not report pages (a 20 MB "page" is a mis-served file or a trap).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
+_SOFT_404 = re.compile(r"404|页面不存在|页面未找到|找不到(该|您要访问的)?页面|您访问的页面|文章不存在|信息不存在|已被删除|Not Found", re.I)
+_FILE_APPENDIX = re.compile(r"file_appendix\s*=\s*(['\"])(.*?)(?<!\\)\1", re.S)
+_TRUNCATED_END = re.compile(rb"</(html|body)", re.I)
+_BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
+_HEADINGS = etree.XPath(
+    "//h1 | //h2 | //h3 | //*[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
+)
+_HEADER_TEXT = etree.XPath(
+    "//text()[contains(., '来源') or contains(., '发布') or contains(., '日期') or contains(., '时间') or contains(., '机构')]"
+)
+_BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 tr table span section".split())
+
+
+def extract(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    encoding: str | None = None,
+    rules: ChromeRules | None = None,
+) -> Extraction:
+    """Extract the clean text and metadata of one page; never raises for bad bodies."""
+    rules = rules or ChromeRules.default()
+    result = Extraction(url=url)
+    if not body or not body.strip():
+        result.problems.append("empty")
+        return result
+    if len(body) > MAX_BODY_BYTES:
+        result.problems.append("too_large")
+        log.info("%s: body of %d bytes is over the %d-byte limit", url, len(body), MAX_BODY_BYTES)
+        return result
+    kind = attachment_files.attachment_type(url, content_type, body[:8] if not body.startswith(b"PK") else body)
+    if kind in ("pdf", "docx"):
+        return _extract_document(body, url, kind, result)
+    if body.startswith(_IMAGE_MAGIC) or _looks_binary(body):
+        result.problems.append("binary")
+        return result
+    text, result.encoding = decode_body(body, content_type, encoding)
+    root = parse(text)
+    if root is None:
+        result.problems.append("unparseable")
+        return result
+    if _TRUNCATED_END.search(body[-65536:]) is None:
+        result.problems.append("truncated")
+    _extract_html(root, result, rules)
+    return result
+
+
+def _looks_binary(body: bytes) -> bool:
+    """NUL bytes or many control characters early on: not a text page, whatever the Content-Type."""
+    head = body[:2048]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) // 20
+
+
+def _extract_html(root: html.HtmlElement, result: Extraction, rules: ChromeRules) -> None:
+    head = metadata.from_meta_tags(root)
+    html_title = root.findtext(".//title")
+    links = _script_attachments(root, result.url)
+    beian = _beian_region(root)
+    removed = clean(root, rules)
+    links += _link_attachments(root, result.url, rules)
+    record = metadata.Fields()
+    for block in metadata.find_meta_blocks(root):
+        record = metadata.merge(record, metadata.from_meta_block(block))
+        remove(block)
+        removed += 1
+    header = metadata.fields_from_lines(_header_lines(root))
+    heading = _heading_title(root, html_title, head.site_name)
+    scores = score_tree(root)
+    container = find_container(root, scores, rules)
+    if container is None:
+        result.problems.append("empty")
+        return
+    removed += strip_chrome(container, scores, rules)
+    title = head.title or record.title or heading or metadata.clean_title(html_title, head.site_name)
+    paragraphs, lines, dropped = _filter(clean_paragraphs(paragraphs_of(container)), title, rules)
+    removed += dropped
+    found = metadata.merge(record, metadata.fields_from_lines(lines), head, header, metadata.from_url(result.url))
+    _finish(result, title, paragraphs, found, site_name=head.site_name, beian=beian)
+    result.chrome_removed = removed
+    result.attachments = _unique(links)
+    if not paragraphs:
+        result.problems.append("empty")
+    elif len(result.text) < 200 and _SOFT_404.search(f"{title or ''} {result.text}"):
+        result.problems.append("soft_404")
+
+
+def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tuple[list[str], list[str], int]:
+    """Split paragraphs into body, header lines (``来源: …``) and dropped chrome/title repeats."""
+    body: list[str] = []
+    header: list[str] = []
+    dropped = 0
+    squeezed_title = "".join(title.split()) if title else ""
+    for paragraph in paragraphs:
+        if not body and squeezed_title and len(paragraph) >= 4 and "".join(paragraph.split()) in squeezed_title:
+            continue
+        if metadata.is_meta_line(paragraph):
+            header.append(paragraph)
+            dropped += 1
+        elif rules.is_chrome_text(paragraph):
+            dropped += 1
+        else:
+            body.append(paragraph)
+    return body, header, dropped
+
+
+def _finish(
+    result: Extraction,
+    title: str | None,
+    paragraphs: list[str],
+    found: metadata.Fields,
+    *,
+    site_name: str | None = None,
+    beian: str | None = None,
+) -> None:
+    """Fill the fields every body type shares: text, hash, dates, issuer, region, kind."""
+    result.title = clean_paragraph(title) if title else None
+    result.paragraphs = paragraphs
+    result.text = canonical_text(paragraphs)
+    result.content_hash = content_hash(result.text) if result.text else None
+    signer, result.signed, _ = metadata.signature(paragraphs)
+    result.published = found.published
+    result.published_precision = found.published_precision if found.published else None
+    result.issuer = found.issuer or signer or found.source
+    result.index_no = found.index_no
+    result.doc_no = found.doc_no
+    result.subject = found.subject
+    result.report_year = metadata.report_year(result.title, paragraphs, result.published or result.signed)
+    region = None
+    for candidate in (result.issuer, result.title, site_name):
+        if candidate and (region := resolve_region(candidate)):
+            break
+    if region is None and beian:
+        region = region_by_code(beian)
+    if region is None and result.text:
+        region = resolve_region(result.text[:3000])
+    if region is not None:
+        result.region, result.region_code = region.full_name, region.code
+    result.kind = classify(result.title, paragraphs)
+    result.is_annual_report = result.kind == "annual_rule_of_law_report"
+
+
+def _header_lines(root: html.HtmlElement) -> list[str]:
+    """Short blocks that start with a metadata label, wherever they sit (``发布日期: … 来源: …``)."""
+    lines = []
+    seen: set[html.HtmlElement] = set()
+    for node in _HEADER_TEXT(root):
+        element = node.getparent()
+        while element is not None and element.tag not in _BLOCKS:
+            element = element.getparent()
+        if element is None or element in seen:
+            continue
+        seen.add(element)
+        text = clean_paragraph(element.text_content())
+        if text and metadata.is_meta_line(text):
+            lines.append(text)
+    return lines
+
+
+def _heading_title(root: html.HtmlElement, html_title: str | None, site_name: str | None) -> str | None:
+    """The page's own heading: the one the ``<title>`` repeats, else the first ``<h1>``."""
+    page_title = "".join((html_title or "").split())
+    first_h1 = None
+    for element in _HEADINGS(root):
+        text = clean_paragraph(element.text_content())
+        squeezed = "".join(text.split())
+        if not (4 <= len(squeezed) <= 150) or squeezed == site_name or element.find(".//a") is not None and element.tag != "h1":
+            continue
+        if page_title and squeezed in page_title and len(squeezed) >= 6:
+            return text
+        if first_h1 is None and element.tag == "h1" and metadata.is_meta_line(text) is False:
+            first_h1 = text
+    return first_h1
+
+
+def _beian_region(root: html.HtmlElement) -> str | None:
+    """The county code that opens a 公网安备 number: the police bureau that registered the site."""
+    for node in root.xpath("//text()[contains(., '公网安备')]"):
+        if match := _BEIAN.search(node):
+            return match[1]
+    return None
+
+
+def _script_attachments(root: html.HtmlElement, url: str) -> list[Attachment]:
+    """Links that newer TRS templates keep in ``var file_appendix='<a href=…>'`` (gone after cleaning)."""
+    found = []
+    for script in root.iter("script"):
+        source = script.text or ""
+        if "file_appendix" not in source:
+            continue
+        for match in _FILE_APPENDIX.finditer(source):
+            markup = match[2].replace("\\'", "'").replace('\\"', '"')
+            try:
+                fragments = html.fragments_fromstring(markup)
+            except (etree.ParserError, ValueError):
+                continue
+            for fragment in fragments:
+                if isinstance(fragment, html.HtmlElement):
+                    anchors = [fragment] if fragment.tag == "a" else fragment.iter("a")
+                    found += [a for a in (_attachment(anchor, url) for anchor in anchors) if a]
+    return found
+
+
+def _link_attachments(root: html.HtmlElement, url: str, rules: ChromeRules) -> list[Attachment]:
+    found = []
+    for anchor in root.iter("a"):
+        attachment = _attachment(anchor, url)
+        if attachment and not any(is_structural_chrome(a, rules) for a in anchor.iterancestors()):
+            found.append(attachment)
+    return found
+
+
+def _attachment(anchor: html.HtmlElement, url: str) -> Attachment | None:
+    href = (anchor.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    kind = attachment_files.extension_type(href)
+    if kind is None:
+        return None
+    name = clean_paragraph(anchor.text_content()) or anchor.get("title") or href.rsplit("/", 1)[-1]
+    return Attachment(url=urljoin(url, href), name=name, type=kind)
+
+
+def _unique(attachments: list[Attachment]) -> list[Attachment]:
+    seen: dict[str, Attachment] = {}
+    for attachment in attachments:
+        seen.setdefault(attachment.url, attachment)
+    return list(seen.values())
+
+
+def _extract_document(body: bytes, url: str, kind: str, result: Extraction) -> Extraction:
+    """A PDF or DOCX served as the report itself: its first short line is the title."""
+    result.encoding = None
+    try:
+        raw = attachment_files.pdf_paragraphs(body) if kind == "pdf" else attachment_files.docx_paragraphs(body)
+    except Exception as exc:  # noqa: BLE001 - pdfminer/python-docx raise anything on corrupt files
+        log.warning("%s: %s body could not be read: %s", url, kind, exc)
+        result.problems.append(f"unreadable_{kind}")
+        return result
+    paragraphs = clean_paragraphs(raw)
+    title = None
+    if paragraphs and len(paragraphs[0]) <= 80 and not any(ch in "，。；" for ch in paragraphs[0]):
+        title, paragraphs = paragraphs[0], paragraphs[1:]
+    _finish(result, title, paragraphs, metadata.from_url(url))
+    if not paragraphs:
+        result.problems.append("empty")
+    return result

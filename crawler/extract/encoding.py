@@ -1,0 +1,111 @@
+"""Bytes to text for pages whose declared charset may be missing or wrong.
+
+County portals declare ``gb2312`` and send GBK, declare nothing, or were saved as UTF-8
+under a ``charset=gb2312`` meta. The order below trusts evidence over declarations: a
+portal's configured override, a BOM, bytes that are valid UTF-8 (multi-byte UTF-8 is almost
+never valid by accident), then the declaration when it decodes cleanly *and* plausibly, and
+only then a statistical guess (charset-normalizer, UnicodeDammit as last resort).
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+
+import charset_normalizer
+from bs4.dammit import EncodingDetector, UnicodeDammit
+
+log = logging.getLogger(__name__)
+
+# Declared names widened to the superset that real pages actually use.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb18030": "gb18030",
+              "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "cp936": "gb18030"}
+_GB_FAMILY = {"gb18030"}
+# Share of CJK characters a GB-decoded page must have inside GB2312 (the common 6,763): a
+# Big5 page decoded as GBK turns into rare characters and fails this.
+_MIN_COMMON_SHARE = 0.9
+_SAMPLE = 4000
+
+
+def _canonical(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("'\"").lower()
+    try:
+        name = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The ``charset=`` parameter of a Content-Type header, if any."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("'\"") or None
+    return None
+
+
+def _plausible(text: str, encoding: str) -> bool:
+    """Whether ``text`` looks like real Chinese for a GB-family decode (see _MIN_COMMON_SHARE)."""
+    if encoding not in _GB_FAMILY:
+        return True
+    cjk = [ch for ch in text[:_SAMPLE * 4] if "\u4e00" <= ch <= "\u9fff"][:_SAMPLE]
+    if len(cjk) < 20:
+        return True
+    common = 0
+    for ch in cjk:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(cjk) >= _MIN_COMMON_SHARE
+
+
+def decode_body(body: bytes, content_type: str | None = None, override: str | None = None) -> tuple[str, str]:
+    """Decode an HTML body; return ``(text, encoding name)``.
+
+    ``override`` is a portal's configured ``encoding`` and wins whenever it is a known codec.
+    """
+    forced = _canonical(override)
+    if forced:
+        return body.decode(forced, errors="replace"), forced
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(name, errors="replace").lstrip("\ufeff"), name
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = _canonical(charset_from_content_type(content_type)) or _canonical(
+        EncodingDetector.find_declared_encoding(body[:4096], is_html=True)
+    )
+    if declared and declared != "utf-8":
+        try:
+            text = body.decode(declared)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _plausible(text, declared):
+            return text, declared
+        log.debug("declared charset %s does not fit the bytes; guessing", declared)
+    return _guess(body, declared)
+
+
+def _guess(body: bytes, declared: str | None) -> tuple[str, str]:
+    candidates = ["gb18030", "big5hkscs", "utf_8"]
+    if declared and declared not in candidates:
+        candidates.insert(0, declared)
+    best = charset_normalizer.from_bytes(body, cp_isolation=candidates).best()
+    if best is not None:
+        name = _SUPERSETS.get(best.encoding, best.encoding)
+        text = body.decode(name, errors="replace")
+        if _plausible(text, name):
+            return text, name
+    dammit = UnicodeDammit(body, known_definite_encodings=["gb18030"], is_html=True)
+    if dammit.unicode_markup is not None:
+        return dammit.unicode_markup, dammit.original_encoding or "unknown"
+    return body.decode("utf-8", errors="replace"), "utf-8"
