@@ -1,0 +1,207 @@
+"""The crawl's link to the archive, and the per-portal summary of a crawl.
+
+:class:`ArchiveRun` owns one portal crawl's archive run: it opens the archive (one engine per
+database URL per process, shared by every portal crawled in it), registers the portal, starts
+a run when the spider opens and stores the run's stats when it closes. The middlewares, the
+pipelines and the spider's re-check list reach the archive through it
+(``crawler.get_extension(ArchiveRun)``), so there is one place that knows the database.
+
+:func:`portal_summary` turns a crawl's Scrapy stats into the numbers the CLI prints and the
+runs table keeps, including the problems that make "0 reports" mean "blocked" or "broken".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Spider, signals
+from scrapy.exceptions import NotConfigured
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from sqlalchemy import Engine
+
+    from storage.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+# Summary keys, in the order the CLI prints them; all are sums over portals.
+SUMMARY_KEYS: tuple[str, ...] = (
+    "pages_fetched",
+    "report_fetches",
+    "not_modified",
+    "new_documents",
+    "new_versions",
+    "unchanged",
+    "duplicates",
+    "removed",
+    "rejected",
+    "errors",
+    "bytes",
+)
+
+_engines: dict[str, Engine] = {}
+_upgraded: set[str] = set()
+_engines_lock = threading.Lock()
+
+
+def shared_engine(url: str | None) -> Engine:
+    """One engine per database URL per process, migrated to head once (portals share it)."""
+    from storage.db import default_url, make_engine
+
+    key = url or default_url()
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = make_engine(key)
+        return _engines[key]
+
+
+def open_archive(url: str | None) -> Archive:
+    """An :class:`~storage.archive.Archive` on the shared engine, its schema brought up to date."""
+    from storage.archive import Archive
+
+    engine = shared_engine(url)
+    archive = Archive(engine)
+    key = str(engine.url)
+    if key not in _upgraded:
+        archive.upgrade()
+        _upgraded.add(key)
+    return archive
+
+
+def dispose_engines() -> None:
+    """Close every shared engine (end of a process's crawl)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _upgraded.clear()
+
+
+class ArchiveRun:
+    """Start and finish the archive run of one portal crawl; ``ARCHIVE_ENABLED = False`` turns it off."""
+
+    def __init__(self, crawler: Crawler, archive: Archive | None) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("archive disabled (dry run)")
+        return cls(crawler, open_archive(crawler.settings.get("ARCHIVE_DB_URL")))
+
+    def spider_opened(self, spider: Spider) -> None:
+        portal = getattr(spider, "portal", None)
+        if self.archive is None or portal is None:
+            return
+        self.archive.upsert_portal(
+            portal.name,
+            title=portal.title,
+            family=portal.family,
+            region_code=portal.region.code,
+            config=portal.model_dump(mode="json"),
+        )
+        self.run_id = self.archive.start_run(portal=portal.name, command=self.crawler.settings.get("CRAWL_COMMAND"))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None or self.run_id is None:
+            return
+        summary = portal_summary(self.crawler.stats.get_stats(), reason)
+        self.archive.finish_run(self.run_id, summary, summary["status"])
+
+    def log_fetch(
+        self,
+        url: str,
+        *,
+        status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        size: int | None = None,
+        content_hash: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Add one fetch to the archive's fetch log (with this crawl's run id)."""
+        if self.archive is None:
+            return
+        from storage.records import FetchRecord
+
+        self.archive.record_fetch(
+            FetchRecord(
+                url=url,
+                fetched_at=datetime.now(UTC),
+                run_id=self.run_id,
+                http_status=status,
+                etag=etag,
+                last_modified=last_modified,
+                bytes=size,
+                content_hash=content_hash,
+                error=error,
+            )
+        )
+
+
+def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The numbers of one portal crawl, from its Scrapy stats, with its status and problems.
+
+    ``status`` is ``ok``, ``blocked`` (anti-bot challenge), ``broken`` (soft 404s, nothing
+    reachable, robots.txt forbids everything, errors only) or ``limited`` (page limit hit), so
+    a portal with no reports is never confused with one that could not be read.
+    """
+    get = stats.get
+    summary: dict[str, Any] = {
+        "pages_fetched": get("crawl/responses", 0),
+        "report_fetches": get("crawl/report_fetches", 0),
+        "not_modified": get("archive/not_modified", 0),
+        "new_documents": get("archive/new_document", 0),
+        "new_versions": get("archive/new_version", 0),
+        "unchanged": get("archive/unchanged", 0),
+        "duplicates": get("archive/duplicate", 0),
+        "removed": get("archive/removed", 0),
+        "rejected": get("crawl/rejected_by_kind", 0),
+        "errors": get("crawl/fetch_errors", 0) + get("spider_exceptions/count", 0) + get("archive/errors", 0),
+        "bytes": get("crawl/bytes", 0),
+        "candidates": get("crawl/candidates", 0),
+        "reports": get("crawl/reports", 0),
+        "finish_reason": reason,
+    }
+    problems: list[str] = []
+    if get("problems/blocked"):
+        problems.append(f"blocked: {get('problems/blocked')} anti-bot challenge(s) (HTTP 412/521 with a script)")
+    if get("problems/soft_404"):
+        problems.append(f"soft_404: {get('problems/soft_404')} page(s) say 'not found' with HTTP 200")
+    if get("robotstxt/forbidden"):
+        problems.append(f"robots: {get('robotstxt/forbidden')} request(s) forbidden by robots.txt")
+    if get("crawl/offsite_redirects"):
+        problems.append(f"offsite_redirect: {get('crawl/offsite_redirects')} redirect(s) off the portal dropped")
+    if reason == "closespider_pagecount":
+        problems.append("page_limit: stopped at [limits].max_pages")
+    if get("crawl/depth_limited"):
+        problems.append(f"depth_limit: {get('crawl/depth_limited')} link(s) beyond [limits].max_depth")
+    if get("crawl/fetch_errors"):
+        problems.append(f"fetch_errors: {get('crawl/fetch_errors')} request(s) failed after retries")
+    http_errors = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
+    if http_errors:
+        problems.append(f"server_errors: {http_errors} HTTP 5xx answer(s)")
+    if not get("crawl/list_pages") and not get("crawl/report_fetches"):
+        problems.append("nothing_fetched: no list page could be read")
+    elif not get("crawl/reports") and not get("archive/not_modified") and not get("crawl/candidates"):
+        problems.append("nothing_found: list pages read but no report candidate found")
+    summary["problems"] = problems
+    if get("problems/blocked"):
+        summary["status"] = "blocked"
+    elif get("problems/soft_404") or problems and problems[-1].startswith("nothing_fetched"):
+        summary["status"] = "broken"
+    elif reason == "closespider_pagecount":
+        summary["status"] = "limited"
+    elif reason != "finished":
+        summary["status"] = reason
+    else:
+        summary["status"] = "ok" if not problems else "degraded"
+    return summary

@@ -1,0 +1,207 @@
+"""Downloader middlewares: safety, politeness and bookkeeping around every request.
+
+* :class:`PortalOffsiteMiddleware` — no request leaves the portal's ``allowed_domains``, not
+  even a start URL, a redirect target or an attachment (Scrapy's own check lets
+  ``dont_filter`` requests through; a crawler of public-sector sites must not be an SSRF
+  vector). IP addresses match exactly, host names also match their subdomains.
+* :class:`BackoffRetryMiddleware` — Scrapy's retries, with an exponential pause before each.
+* :class:`ConditionalRequestMiddleware` — ``If-None-Match``/``If-Modified-Since`` on report
+  requests from the validators the archive stored, so an unchanged night costs 304s.
+* :class:`PortalHealthMiddleware` — anti-bot challenges (412/521 with a script) and soft 404s
+  are counted as portal problems, so a blocked portal is never reported as one without reports.
+* :class:`FetchLogMiddleware` — every fetch (errors included) goes to the archive's fetch log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
+
+from crawler.extensions import ArchiveRun
+from crawler.portals import host_allowed
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Markers of the JS challenges of 瑞数 ($_ts, 412) and 加速乐 (__jsl_clearance, 521) and kin.
+CHALLENGE_STATUSES = (412, 521)
+CHALLENGE_MARKERS = (b"$_ts", b"__jsl_clearance", b"__jsluid", b"wzws_cid", b"WZWSREL", b"<script")
+# Short 200 pages that say "not found" are soft 404s (no real report page is this short).
+SOFT_404_MARKERS = ("页面不存在", "找不到", "您访问的页面", "页面未找到", "404 Not Found", "该信息不存在", "信息已删除")
+SOFT_404_MAX_BYTES = 3000
+
+
+class PortalOffsiteMiddleware(OffsiteMiddleware):
+    """Drop every request whose host is outside the spider's ``allowed_domains``, without exception."""
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = self.crawler.spider
+        domains = getattr(spider, "allowed_domains", None)
+        if not domains:
+            return
+        host = urlparse_cached(request).hostname or ""
+        if host_allowed(host, domains):
+            return
+        self.crawler.stats.inc_value("offsite/filtered")
+        if request.meta.get("redirect_times"):
+            self.crawler.stats.inc_value("crawl/offsite_redirects")
+            logger.warning("dropped off-site redirect to %s (portal domains: %s)", request.url, domains)
+        else:
+            logger.info("dropped off-site request to %s (portal domains: %s)", request.url, domains)
+        raise IgnoreRequest(f"off-site: {request.url}")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Retry 5xx answers and timeouts like Scrapy, waiting ``base·2ⁿ`` seconds (capped) before retry n.
+
+    The pause happens while the request still holds its download slot, so a portal in trouble
+    gets fewer requests, not just later ones.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 0.5)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+
+    async def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
+        result = super().process_response(request, response)
+        return await self._after_backoff(result)
+
+    async def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> Any:
+        result = super().process_exception(request, exception)
+        return await self._after_backoff(result)
+
+    async def _after_backoff(self, result: Any) -> Any:
+        if isinstance(result, Request):
+            attempt = result.meta.get("retry_times", 1)
+            await sleep(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max))
+        return result
+
+
+class ConditionalRequestMiddleware:
+    """Ask for a known report only if it changed, with the validators of its last stored fetch."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.meta.get("role") != "report" or request.meta.get("parts"):
+            return
+        run = self.crawler.get_extension(ArchiveRun)
+        if run is None or run.archive is None:
+            return
+        validators = run.archive.validators(request.url)
+        if not validators:
+            return
+        etag, last_modified = validators
+        if etag:
+            request.headers.setdefault("If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault("If-Modified-Since", last_modified)
+        self.crawler.stats.inc_value("crawl/conditional_requests")
+
+
+class PortalHealthMiddleware:
+    """Count anti-bot challenges and soft 404s as portal problems (``problems/blocked``, ``problems/soft_404``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        stats = self.crawler.stats
+        if response.status in CHALLENGE_STATUSES and any(m in response.body for m in CHALLENGE_MARKERS):
+            stats.inc_value("problems/blocked")
+            logger.warning("anti-bot challenge (HTTP %s) at %s: portal blocked", response.status, response.url)
+        elif response.status == 200 and is_soft_404(response):
+            stats.inc_value("problems/soft_404")
+            logger.warning("soft 404 at %s", response.url)
+        return response
+
+
+def is_soft_404(response: Response) -> bool:
+    """A short 200 page that says the page does not exist."""
+    if len(response.body) > SOFT_404_MAX_BYTES:
+        return False
+    text = response.body.decode(getattr(response, "encoding", None) or "utf-8", errors="replace")
+    return any(marker in text for marker in SOFT_404_MARKERS)
+
+
+class FetchLogMiddleware:
+    """Write every fetch to the archive's fetch log, except report answers the pipelines record.
+
+    It sits next to the download handler (after the HTTP cache), so it sees what crossed the
+    wire: a list page revalidated by a 304 counts as a 304 and its few bytes.
+
+    Report pages (200) and 304s are recorded by the archive pipeline together with what they
+    mean for the document; everything else — lists, robots.txt, errors, redirects — here.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        self.crawler.stats.inc_value("crawl/responses")
+        self.crawler.stats.inc_value("crawl/bytes", len(response.body))
+        if request.meta.get("role") == "report" and response.status in (200, 304):
+            return response
+        run = self.crawler.get_extension(ArchiveRun)
+        if run is not None:
+            run.log_fetch(
+                request.url,
+                status=response.status,
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
+                size=len(response.body),
+            )
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return
+        self.crawler.stats.inc_value("crawl/fetch_errors")
+        run = self.crawler.get_extension(ArchiveRun)
+        if run is not None:
+            run.log_fetch(request.url, error=f"{type(exception).__name__}: {exception}")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class ListRevalidatePolicy(RFC2616Policy):
+    """HTTP cache policy for list pages: store them, and always revalidate before use.
+
+    List pages are fetched every night, but an unchanged one should cost a 304, not its
+    bytes: the cached copy is sent back to the spider after the server says "not modified".
+    Reports are not cached here (``dont_cache``); their validators live in the archive.
+    """
+
+    def should_cache_request(self, request: Request) -> bool:
+        return request.meta.get("role") == "list" and super().should_cache_request(request)
+
+    def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        return False

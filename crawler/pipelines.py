@@ -1,0 +1,241 @@
+"""Item pipelines: extraction, then attachments, then the archive.
+
+* :class:`ExtractionPipeline` runs the one extraction (:func:`crawler.extract.extract`) with
+  the portal's ``[extract]`` rules and encoding, stitches a multi-page article into one text,
+  and drops what the extraction says is not an annual rule-of-law report (news, work plans,
+  解读, 信息公开年报) — the second half of candidate selection after the spider's title filter.
+* :class:`AttachmentPipeline` downloads a report's PDF/DOCX attachments through the engine
+  (so they pass the same offsite, robots and retry middlewares) and extracts their text; a
+  report published only as an attachment gets the attachment's text.
+* :class:`ArchivePipeline` records the report (new document, new version, unchanged or
+  duplicate), a 304 sighting, or a removal, and counts the outcome into the crawl's stats.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Request, Spider
+from scrapy.exceptions import DropItem, IgnoreRequest
+
+from crawler.extensions import ArchiveRun
+from crawler.extract import ChromeRules, Extraction, extract, extract_attachment
+from crawler.extract.classify import classify
+from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.textnorm import canonical_text, content_hash
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from storage.records import AttachmentRecord
+
+logger = logging.getLogger(__name__)
+
+REPORT_KIND = "annual_rule_of_law_report"
+# Attachment types worth downloading, and how many per report at most.
+READ_ATTACHMENTS = ("pdf", "docx", "doc", "wps")
+MAX_ATTACHMENTS = 8
+# A page whose own text is shorter than this is a cover for its attachment ("详见附件").
+COVER_PAGE_CHARS = 200
+
+
+class ExtractionPipeline:
+    """Extract (and stitch) a report page; drop pages that are not reports, with their kind."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.rules = ChromeRules.default()
+        self.encoding: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider) -> None:
+        portal = getattr(spider, "portal", None)
+        if portal is not None:
+            self.encoding = portal.encoding
+            self.rules = ChromeRules.default().extend(
+                text=portal.extract.chrome_text, xpath=portal.extract.chrome_xpath, body_xpath=portal.extract.body_xpath
+            )
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReportPage):
+            return item
+        item.extraction = self.stitch(item)
+        extraction: Extraction = item.extraction
+        if "soft_404" in extraction.problems:
+            return ReportGone(item.portal, item.url, item.fetched_at, item.status, "soft 404 (page says not found)")
+        if extraction.kind != REPORT_KIND and not self._maybe_attachment_report(extraction):
+            self.crawler.stats.inc_value("crawl/rejected_by_kind")
+            self.crawler.stats.inc_value(f"crawl/rejected_by_kind/{extraction.kind}")
+            self._log_rejected(item)
+            raise DropItem(f"not a report: kind={extraction.kind} title={extraction.title!r} url={item.url}", log_level="INFO")
+        return item
+
+    def stitch(self, item: ReportPage) -> Extraction:
+        """One extraction for all parts: the first part's metadata, every part's paragraphs."""
+        parts = [
+            extract(body, url, item.content_type, encoding=self.encoding, rules=self.rules)
+            for body, url in zip(item.bodies, item.urls, strict=True)
+        ]
+        first = parts[0]
+        if len(parts) > 1:
+            first.paragraphs = [p for part in parts for p in part.paragraphs]
+            first.text = canonical_text(first.paragraphs)
+            first.content_hash = content_hash(first.text) if first.text else None
+            first.attachments = [a for part in parts for a in part.attachments]
+        return first
+
+    def _maybe_attachment_report(self, extraction: Extraction) -> bool:
+        """A near-empty page titled like a report with attachments: decided after the attachments are read."""
+        return (
+            len(extraction.text) < COVER_PAGE_CHARS
+            and bool(extraction.attachments)
+            and classify(extraction.title, [extraction.title or "-"]) == REPORT_KIND
+        )
+
+    def _log_rejected(self, item: ReportPage) -> None:
+        run = self.crawler.get_extension(ArchiveRun)
+        if run is not None:
+            run.log_fetch(item.url, status=item.status, etag=item.etag, last_modified=item.last_modified,
+                          size=sum(map(len, item.bodies)))
+
+
+class AttachmentPipeline:
+    """Fetch and read a report's attachments; give a cover page its attachment's text."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReportPage):
+            return item
+        extraction: Extraction = item.extraction
+        wanted = [a for a in extraction.attachments if a.type in READ_ATTACHMENTS][:MAX_ATTACHMENTS]
+        for attachment in wanted:
+            item.attachments.append(await self.read(attachment.url, attachment.name, attachment.type))
+        if extraction.kind != REPORT_KIND:
+            texts = [a for a in item.attachments if a.status == "ok" and a.text]
+            if not texts:
+                self.crawler.stats.inc_value("crawl/rejected_by_kind")
+                raise DropItem(f"not a report: cover page without readable attachment: {item.url}", log_level="INFO")
+            extraction.paragraphs = [p for a in texts for p in a.text.split("\n")]
+            extraction.text = canonical_text(extraction.paragraphs)
+            extraction.content_hash = content_hash(extraction.text)
+            extraction.kind = classify(extraction.title, extraction.paragraphs)
+            if extraction.kind != REPORT_KIND:
+                self.crawler.stats.inc_value("crawl/rejected_by_kind")
+                raise DropItem(f"not a report: kind={extraction.kind} (from attachments): {item.url}", log_level="INFO")
+        return item
+
+    async def read(self, url: str, name: str | None, kind: str) -> AttachmentRecord:
+        from storage.records import AttachmentRecord
+
+        request = Request(url, meta={"role": "attachment", "dont_cache": True, "handle_httpstatus_all": True})
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except IgnoreRequest:
+            self.crawler.stats.inc_value("crawl/attachment_errors")
+            return AttachmentRecord(url=url, name=name, type=kind, status="error")
+        self.crawler.stats.inc_value("crawl/attachments")
+        if response.status != 200:
+            self.crawler.stats.inc_value("crawl/attachment_errors")
+            return AttachmentRecord(url=url, name=name, type=kind, status="error")
+        content_type = response.headers.get("Content-Type")
+        result = extract_attachment(response.body, url, content_type.decode("latin-1") if content_type else None)
+        if result.status != "ok":
+            logger.info("attachment %s: %s", url, result.error)
+        return AttachmentRecord(
+            url=url, name=name, type=result.type, content_hash=result.content_hash, text=result.text or None, status=result.status
+        )
+
+
+class ArchivePipeline:
+    """Record reports, 304 sightings and removals in the archive; count outcomes as ``archive/*`` stats."""
+
+    def __init__(self, crawler: Crawler, run: ArchiveRun | None) -> None:
+        self.crawler = crawler
+        self.run = run
+        self.portal: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.get_extension(ArchiveRun))
+
+    def open_spider(self, spider: Spider) -> None:
+        self.portal = getattr(spider, "portal", None)
+
+    def process_item(self, item: Any) -> Any:
+        stats = self.crawler.stats
+        if isinstance(item, ReportPage):
+            stats.inc_value("crawl/reports")
+        if self.run is None or self.run.archive is None:
+            return item
+        archive = self.run.archive
+        if isinstance(item, ReportPage):
+            result = archive.record(self.report_record(item))
+            stats.inc_value(f"archive/{result.outcome.value}")
+            logger.debug("%s: %s (document %s)", item.url, result.outcome.value, result.document_id)
+        elif isinstance(item, ReportNotModified):
+            stats.inc_value("archive/not_modified")
+            self.run.log_fetch(item.url, status=304, etag=item.etag, last_modified=item.last_modified, size=0)
+        elif isinstance(item, ReportGone):
+            self.run.log_fetch(item.url, status=item.status, error=item.reason)
+            if archive.mark_removed(item.url, item.fetched_at, item.reason):
+                stats.inc_value("archive/removed")
+                logger.info("%s removed: %s", item.url, item.reason)
+            else:
+                stats.inc_value("crawl/broken_links")
+        return item
+
+    def portal_region(self) -> str:
+        region = self.portal.region
+        return f"{region.province}{region.city or ''}{region.county}"
+
+    def report_record(self, item: ReportPage) -> Any:
+        from storage.records import ReportRecord
+
+        extraction: Extraction = item.extraction
+        metadata = {
+            "list_title": item.list_title,
+            "list_date": item.list_date,
+            "found_on": item.referer,
+            "parts": item.urls if len(item.urls) > 1 else None,
+            "signed": extraction.signed,
+            "published_precision": extraction.published_precision,
+            "encoding": extraction.encoding,
+            "chrome_removed": extraction.chrome_removed,
+            "problems": extraction.problems,
+        }
+        return ReportRecord(
+            portal=item.portal,
+            url=item.url,
+            fetched_at=item.fetched_at,
+            run_id=self.run.run_id if self.run else None,
+            title=extraction.title or item.list_title,
+            text=extraction.text,
+            content_hash=extraction.content_hash or content_hash(extraction.text),
+            published=date.fromisoformat(extraction.published) if extraction.published else None,
+            report_year=extraction.report_year,
+            # The page's own county first; else the portal's (a county portal speaks of itself).
+            region=extraction.region or (self.portal and self.portal_region()),
+            region_code=extraction.region_code or (self.portal and self.portal.region.code),
+            issuer=extraction.issuer,
+            index_no=extraction.index_no,
+            doc_no=extraction.doc_no,
+            subject=extraction.subject,
+            kind=extraction.kind,
+            metadata={k: v for k, v in metadata.items() if v not in (None, [], "")},
+            etag=item.etag,
+            last_modified=item.last_modified,
+            http_status=item.status,
+            bytes=sum(map(len, item.bodies)),
+            attachments=tuple(item.attachments),
+        )

@@ -1,0 +1,94 @@
+"""Scrapy settings of the project: `scrapy crawl NAME` and `crawler crawl` both read these.
+
+Every moving part is composed here, so an operator can reorder or swap it without editing code.
+Scheduling and duplicate filtering stay Scrapy's own (``SCHEDULER``, ``DUPEFILTER_CLASS``):
+scale-out over scrapy-redis and PostgreSQL is a change of these settings, for example::
+
+    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    REDIS_URL = "redis://127.0.0.1:6379"
+    ARCHIVE_DB_URL = "postgresql+psycopg://root@127.0.0.1/test"
+"""
+
+from __future__ import annotations
+
+from crawler import __version__
+
+BOT_NAME = "fazhi-archive"
+
+# Portals are TOML files; this loader turns each into a spider (`scrapy list` lists them).
+SPIDER_LOADER_CLASS = "crawler.spiderloader.PortalSpiderLoader"
+SPIDER_MODULES = ["spiders"]
+# None: the package's spiders/portals; `crawler crawl --portals-dir DIR` sets it.
+PORTALS_DIR = None
+
+# The archive: None -> $CRAWLER_DB_URL -> sqlite:///./data/archive.db (storage.db.make_engine).
+ARCHIVE_DB_URL = None
+
+USER_AGENT = f"fazhi-archive/{__version__} (+archive of county rule-of-law reports; polite crawler)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: per-domain concurrency and AutoThrottle; a portal's [politeness] overrides the
+# delay and the per-domain concurrency for its own spider.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+
+# Safety: pages larger than this are not reports (and not worth the memory).
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+
+# Retries with exponential backoff on 5xx and timeouts (crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 0.5
+RETRY_BACKOFF_MAX = 30.0
+
+# Depth is counted by the spiders (pagination is not a hop); Scrapy's limit stays off.
+DEPTH_LIMIT = 0
+# Portal pages can embed inline report links such as `a.htm?x=…`; keep URLs of any sane length.
+URLLENGTH_LIMIT = 4096
+
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # After RedirectMiddleware (600) in the response path, before it in the request path:
+    # every request, including a redirect's target, passes the offsite check at 50 first.
+    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "crawler.middlewares.PortalHealthMiddleware": 570,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.PortalOffsiteMiddleware": 50,
+    # Beside the download handler, after the HTTP cache: counts what crossed the wire.
+    "crawler.middlewares.FetchLogMiddleware": 950,
+}
+
+# List pages are cached and revalidated every night (an unchanged list costs a 304); reports
+# are not cached here, their validators are the archive's. `crawler crawl --cache-dir` sets the dir.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.middlewares.ListRevalidatePolicy"
+HTTPCACHE_DIR = "httpcache"
+
+SPIDER_MIDDLEWARES: dict[str, int] = {}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractionPipeline": 100,
+    "crawler.pipelines.AttachmentPipeline": 200,
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.ArchiveRun": 100,
+}
+
+# Stored text is UTF-8 and JSON exports keep Chinese readable.
+FEED_EXPORT_ENCODING = "utf-8"

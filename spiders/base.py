@@ -1,0 +1,399 @@
+"""The template every portal spider is built from: lists in, report pages out.
+
+A portal's spider is this class (or a CMS family's subclass) with the portal's TOML config as
+its parameters; :meth:`PortalSpider.for_portal` makes the class, so no portal needs its own
+file unless it needs code. What the families share lives here:
+
+* candidates are picked by their list title (the portal's keywords), then the pipelines keep
+  only what the extraction classifies as a report — news, work plans and 解读 are rejected;
+* articles split over several pages (``t…_1.html`` …) are fetched part by part and handed on
+  as one item, so the archive stores one report;
+* known report URLs the archive wants re-checked are fetched even when no list links them any
+  more — that is how deletions are found (404, or a redirect to another page);
+* link hops are limited by ``[limits].max_depth`` (pagination is not a hop) and the number of
+  responses by ``max_pages``, against crawler traps.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+
+from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.portals import Portal, host_allowed
+
+logger = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+GONE_STATUSES = (404, 410)
+
+# Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
+_DATE = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+# A JS pager call: createPageHTML(...), createPage(...), with its argument list.
+_PAGER_CALL = re.compile(r"\bcreatePage(?:HTML)?\s*\(([^()]*)\)")
+_COUNT_PAGE_VAR = re.compile(r"\bcountPage\s*=\s*(\d+)")
+_ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
+# Link texts of "next page" and "last page" controls.
+_NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
+# Pages that are lists, not articles, whatever their link text says.
+_LIST_PATH = re.compile(r"(?:^|/)(?:index(?:_\d+)?\.s?html?|[a-z_]*list(?:_\d+)?\.s?html?|col/col\d+/?.*)$|/$")
+
+
+@dataclass(frozen=True, slots=True)
+class ListLink:
+    """A link found on a list page: where it points, the title shown and the date shown (if any)."""
+
+    url: str
+    title: str
+    date: str | None = None
+
+
+def select(response: TextResponse | scrapy.Selector, query: str) -> scrapy.selector.SelectorList:
+    """Run a selector from a portal config: XPath when it starts with ``/`` or ``(``, else CSS."""
+    if query.startswith(("/", "(")):
+        return response.xpath(query)
+    return response.css(query)
+
+
+def text_of(node: scrapy.Selector) -> str:
+    """The visible text of a node, whitespace collapsed."""
+    return " ".join(" ".join(node.xpath(".//text()").getall()).split())
+
+
+def date_in(text: str) -> str | None:
+    """The first date in ``text`` as ISO ``YYYY-MM-DD``, or ``None``."""
+    match = _DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def pager_args(script: str) -> Iterator[list[str]]:
+    """Arguments of every ``createPageHTML(...)``/``createPage(...)`` call in a script's text."""
+    for call in _PAGER_CALL.finditer(script):
+        args = [next(g for g in m.groups() if g is not None) for m in _ARG.finditer(call.group(1)) if m.group(0)]
+        yield [a.strip() for a in args]
+
+
+def pager_urls(base_url: str, args: list[str]) -> list[str]:
+    """The pages a pager call stands for, other than the one it is on.
+
+    Four arguments ``(count, current, name, ext)`` are TRS's zero-based pages (``index.html``,
+    ``index_1.html`` … ``index_{count-1}.html``); six ``(div, count, current, name, ext, records)``
+    are the .shtml platform's one-based pages (``xxgk_list.shtml``, ``xxgk_list_2.shtml`` …).
+    Anything else (a function definition, a call with variables) yields nothing.
+    """
+    if len(args) == 4 and args[0].isdigit():
+        count, name, ext = int(args[0]), args[2], args[3]
+        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, count)]
+    elif len(args) == 6 and args[1].isdigit():
+        count, name, ext = int(args[1]), args[3], args[4]
+        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(2, count + 1)]
+    else:
+        return []
+    if not re.fullmatch(r"[\w\-]+", name) or not re.fullmatch(r"s?html?|jsp|aspx?|php", ext):
+        return []
+    return [urljoin(base_url, page) for page in pages]
+
+
+class PortalSpider(scrapy.Spider):
+    """Harvest one portal's report candidates; subclasses add a CMS family's list and pager shapes.
+
+    Subclasses override :meth:`list_links` and :meth:`list_pages` (both get the list response
+    and return what they found); everything else — candidate choice, hop and page limits,
+    re-checks, 304/404/redirect handling, multi-page stitching — is shared.
+    """
+
+    family: ClassVar[str] = "generic"
+    portal: ClassVar[Portal]
+    # The family's default selector for article links on a list page (None: every link).
+    list_items_selector: ClassVar[str | None] = None
+    # The family's default selector for the article body (used to find in-article pagers).
+    body_selector: ClassVar[str | None] = None
+
+    @classmethod
+    def for_portal(cls, portal: Portal) -> type[PortalSpider]:
+        """This template bound to one portal: the class ``scrapy crawl NAME`` runs."""
+        return type(
+            f"{cls.__name__}_{portal.name}",
+            (cls,),
+            {"name": portal.name, "portal": portal, "allowed_domains": list(portal.allowed_domains)},
+        )
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Apply the portal's politeness, page limit and job directory on top of the project settings."""
+        super().update_settings(settings)
+        portal = getattr(cls, "portal", None)
+        if portal is None:
+            return
+        settings.set("DOWNLOAD_DELAY", portal.politeness.download_delay, priority="spider")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", portal.politeness.concurrency, priority="spider")
+        settings.set("CLOSESPIDER_PAGECOUNT", portal.limits.max_pages, priority="spider")
+        if root := settings.get("JOBDIR_ROOT"):
+            settings.set("JOBDIR", f"{root}/{portal.name}", priority="spider")
+
+    # -- start ------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """List pages first, then the known reports the archive wants re-checked tonight."""
+        for url in self.portal.start_urls:
+            yield self.list_request(url, hops=0, pages=0)
+        for url in self.recheck_urls():
+            if host_allowed(urlsplit(url).hostname or "", self.portal.allowed_domains):
+                self.crawler.stats.inc_value("crawl/rechecks")
+                yield self.report_request(url, link=ListLink(url, ""), hops=0)
+
+    def recheck_urls(self) -> list[str]:
+        """Known report URLs due for a re-check, from the archive (empty without one)."""
+        from crawler.extensions import ArchiveRun
+
+        run = self.crawler.get_extension(ArchiveRun)
+        if run is None or run.archive is None:
+            return []
+        return run.archive.recheck_due(self.portal.name, datetime.now(UTC))
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def list_request(self, url: str, *, hops: int, pages: int, **kwargs: Any) -> scrapy.Request:
+        meta = {"role": "list", "hops": hops, "list_pages": pages}
+        meta.update(kwargs.pop("meta", {}))
+        return scrapy.Request(url, callback=self.parse_list, meta=meta, **kwargs)
+
+    def report_request(self, url: str, *, link: ListLink, hops: int, referer: str | None = None) -> scrapy.Request:
+        """A report page request: conditional (by the middleware), redirects and 404s seen by the spider."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_report,
+            errback=self.report_failed,
+            meta={
+                "role": "report",
+                "hops": hops,
+                "list_title": link.title or None,
+                "list_date": link.date,
+                "list_referer": referer,
+                "dont_redirect": True,
+                "dont_cache": True,
+                "handle_httpstatus_list": [304, *GONE_STATUSES, *REDIRECT_STATUSES],
+            },
+        )
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
+        """Report candidates and further list pages of one list page."""
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("crawl/list_not_text")
+            return
+        hops = response.meta.get("hops", 0)
+        self.crawler.stats.inc_value("crawl/list_pages")
+        for link in self.list_links(response):
+            if not host_allowed(urlsplit(link.url).hostname or "", self.portal.allowed_domains):
+                continue
+            if self.is_list_url(link.url):
+                if self.is_candidate(link.title) and hops < self.portal.limits.max_depth:
+                    yield self.list_request(link.url, hops=hops + 1, pages=0)
+                continue
+            if not self.is_candidate(link.title):
+                self.crawler.stats.inc_value("crawl/rejected_by_title")
+                continue
+            if hops + 1 > self.portal.limits.max_depth:
+                self.crawler.stats.inc_value("crawl/depth_limited")
+                continue
+            self.crawler.stats.inc_value("crawl/candidates")
+            yield self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
+        for request in self.list_pages(response):
+            yield request
+
+    def list_links(self, response: TextResponse) -> Iterator[ListLink]:
+        """Article links on a list page; the portal's ``[selectors].list_items`` wins over the family's."""
+        query = self.portal.selectors.list_items or self.list_items_selector or "a[href]"
+        for anchor in select(response, query):
+            if anchor.root.tag != "a":
+                anchor = anchor.xpath("descendant-or-self::a[@href][1]")
+                if not anchor:
+                    continue
+                anchor = anchor[0]
+            yield from self._link(response, anchor)
+
+    def _link(self, response: TextResponse, anchor: scrapy.Selector) -> Iterator[ListLink]:
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            return
+        title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+        row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+        date = date_in(text_of(row[0])) if row else None
+        yield ListLink(response.urljoin(href), title, date)
+
+    def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Further list pages: JS pager calls, ``countPage`` variables and next/last-page links."""
+        pages = response.meta.get("list_pages", 0)
+        if pages >= self.portal.limits.max_pages:
+            return
+        hops = response.meta.get("hops", 0)
+        for url in self.pager_targets(response):
+            yield self.list_request(url, hops=hops, pages=pages + 1)
+
+    def pager_targets(self, response: TextResponse) -> list[str]:
+        urls: list[str] = []
+        for script in response.xpath("//script[not(@src)]/text()").getall():
+            for args in pager_args(script):
+                urls.extend(pager_urls(response.url, args))
+            if match := _COUNT_PAGE_VAR.search(script):
+                urls.extend(pager_urls(response.url, [match.group(1), "0", _page_stem(response.url), "html"]))
+        query = self.portal.selectors.next_page
+        anchors = select(response, query) if query else response.xpath("//a[@href]")
+        for anchor in anchors:
+            if query or text_of(anchor) in _NEXT_TEXTS:
+                href = (anchor.attrib.get("href") or "").strip()
+                if href and not href.startswith(("javascript:", "#")):
+                    urls.append(response.urljoin(href))
+        return [u for u in dict.fromkeys(urls) if u != response.url and _same_host(response.url, u)]
+
+    def is_candidate(self, title: str) -> bool:
+        """Whether a list title names a report worth fetching (the extraction decides in the end)."""
+        return any(keyword in title for keyword in self.portal.keywords)
+
+    def is_list_url(self, url: str) -> bool:
+        """Whether ``url`` is a list/column page rather than an article (family shapes)."""
+        return bool(_LIST_PATH.search(urlsplit(url).path))
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def parse_report(self, response: Response) -> Iterator[Any]:
+        """A report page: 304 and 404 become state changes, redirects are judged, 200s are stitched."""
+        now = datetime.now(UTC)
+        meta = response.meta
+        parts: list[tuple[str, bytes]] = meta.get("parts", [])
+        first_url = parts[0][0] if parts else response.url
+        if not parts:
+            self.crawler.stats.inc_value("crawl/report_fetches")
+        if response.status == 304:
+            yield ReportNotModified(
+                self.portal.name,
+                response.url,
+                now,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+            )
+            return
+        if response.status in GONE_STATUSES:
+            if not parts:
+                yield ReportGone(self.portal.name, response.url, now, response.status, f"HTTP {response.status}")
+            return
+        if response.status in REDIRECT_STATUSES:
+            yield from self._redirected(response, now)
+            return
+        if not parts:
+            meta = {
+                **meta,
+                "first_etag": _header(response, "ETag"),
+                "first_last_modified": _header(response, "Last-Modified"),
+            }
+        parts = [*parts, (response.url, response.body)]
+        fetched = {url for url, _ in parts}
+        for url in self.article_parts(response, first_url):
+            if url not in fetched:
+                yield response.request.replace(url=url, meta={**meta, "parts": parts})
+                return
+        yield ReportPage(
+            portal=self.portal.name,
+            url=first_url,
+            status=200,
+            fetched_at=now,
+            bodies=[body for _, body in parts],
+            urls=[url for url, _ in parts],
+            content_type=_header(response, "Content-Type"),
+            etag=meta.get("first_etag"),
+            last_modified=meta.get("first_last_modified"),
+            list_title=meta.get("list_title"),
+            list_date=meta.get("list_date"),
+            referer=meta.get("list_referer"),
+        )
+
+    def _redirected(self, response: Response, now: datetime) -> Iterator[Any]:
+        """A report that redirects: to the same page elsewhere it is followed, to another page it is gone."""
+        location = _header(response, "Location")
+        target = response.urljoin(location) if location else None
+        if target is None:
+            yield ReportGone(self.portal.name, response.url, now, response.status, "redirect without Location")
+            return
+        if not host_allowed(urlsplit(target).hostname or "", self.portal.allowed_domains):
+            self.crawler.stats.inc_value("crawl/offsite_redirects")
+            logger.warning("%s redirects off the portal to %s: not followed", response.url, target)
+            yield ReportGone(self.portal.name, response.url, now, response.status, f"redirected off-site to {target}")
+            return
+        if urlsplit(target).path.rstrip("/") != urlsplit(response.url).path.rstrip("/"):
+            yield ReportGone(self.portal.name, response.url, now, response.status, f"redirected to {target}")
+            return
+        if response.meta.get("redirect_times", 0) >= 3:
+            yield ReportGone(self.portal.name, response.url, now, response.status, "redirect loop")
+            return
+        meta = {**response.meta, "redirect_times": response.meta.get("redirect_times", 0) + 1}
+        yield response.request.replace(url=target, meta=meta, dont_filter=True)
+
+    def article_parts(self, response: Response, first_url: str) -> list[str]:
+        """Further pages of a multi-page article (``t…_1.html`` …), from its in-article pager.
+
+        Only pages whose name extends the first page's (``t2015_67430`` → ``t2015_67430_2``)
+        count, so a list pager or a neighbour link is never taken for a part.
+        """
+        if not isinstance(response, TextResponse):
+            return []
+        stem = _page_stem(first_url)
+        urls = []
+        for script in response.xpath("//script[not(@src)]/text()").getall():
+            for args in pager_args(script):
+                if len(args) == 4 and args[2] == stem:
+                    urls.extend(pager_urls(first_url, args))
+        for anchor in response.xpath("//a[@href]"):
+            if text_of(anchor) in _NEXT_TEXTS[:3]:
+                url = response.urljoin(anchor.attrib["href"])
+                if _page_stem(url).startswith(stem + "_"):
+                    urls.append(url)
+        return [u for u in dict.fromkeys(urls) if u != first_url]
+
+    def report_failed(self, failure: Any) -> None:
+        """A report request that failed for good (DNS, timeout after retries): logged and counted."""
+        request = failure.request
+        self.crawler.stats.inc_value("crawl/report_errors")
+        logger.warning("report %s failed: %s", request.url, failure.getErrorMessage())
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _page_stem(url: str) -> str:
+    """``…/202401/t20240116_1134.html`` -> ``t20240116_1134``."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _same_host(base: str, url: str) -> bool:
+    """Pager targets stay on the list's host (the offsite middleware enforces the portal)."""
+    return urlsplit(base).hostname == urlsplit(url).hostname
+
+
+def links_in(fragment: str, base_url: str) -> Iterable[ListLink]:
+    """Links in an HTML fragment (a Hanweb record, a JSON list's html), with titles and dates."""
+    selector = scrapy.Selector(text=f"<div>{fragment}</div>", type="html")
+    for anchor in selector.xpath("//a[@href]"):
+        href = anchor.attrib["href"].strip()
+        if not href or href.startswith(("javascript:", "#")):
+            continue
+        title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+        yield ListLink(urljoin(base_url, href), title, date_in(text_of(selector)))

@@ -1,0 +1,118 @@
+"""Hanweb 大汉 JCMS (family B): columns ``/col/col{ID}/index.html`` whose records sit in XML.
+
+The first page of a column carries its first records inside
+``<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li>…</li>]]></record>…``
+and a ``<nextgroup>`` link to ``/module/web/jpage/dataproxy.jsp``, which serves the later
+records as the same XML (sometimes wrapped in JSONP). The proxy pages by ``page=N`` or by
+``startrecord``/``endrecord``/``perpage``; the total comes as ``<totalrecord>`` (and
+``<totalpage>``). The XML is parsed with lxml and each record's HTML with parsel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import scrapy
+from lxml import etree
+from scrapy.http import TextResponse
+
+from spiders.base import ListLink, PortalSpider, links_in
+
+logger = logging.getLogger(__name__)
+
+_XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+# JSONP around a datastore: raw({"result": "<datastore>…"}); the JSON is read, not the markup.
+_JSONP = re.compile(r"^\s*[\w.$]+\s*\((.*)\)\s*;?\s*$", re.DOTALL)
+
+
+def datastore_of(text: str) -> etree._Element | None:
+    """The ``<datastore>`` element of a column page's XML script or a proxy answer (JSON/JSONP too)."""
+    text = text.strip()
+    if not text.startswith("<"):
+        match = _JSONP.match(text)
+        try:
+            data = json.loads(match.group(1) if match else text)
+        except ValueError:
+            return None
+        text = data.get("result", "") if isinstance(data, dict) else ""
+        if not isinstance(text, str):
+            return None
+    start = text.find("<datastore")
+    if start < 0:
+        return None
+    root = etree.fromstring(text[start:].encode("utf-8"), _XML_PARSER)
+    return root
+
+
+def _int(root: etree._Element, tag: str) -> int | None:
+    value = root.findtext(tag)
+    return int(value) if value and value.strip().isdigit() else None
+
+
+class HanwebSpider(PortalSpider):
+    family = "hanweb"
+    body_selector = "div#zoom"
+
+    def list_links(self, response: TextResponse) -> Iterator[ListLink]:
+        yield from super().list_links(response)
+        for store in self._datastores(response):
+            for record in store.iter("record"):
+                yield from links_in(record.text or "", response.url)
+
+    def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        yield from super().list_pages(response)
+        if response.meta.get("dataproxy"):
+            return  # the first page planned every proxy page of its unit
+        hops = response.meta.get("hops", 0)
+        for store in self._datastores(response):
+            for url in self.proxy_pages(store, response):
+                yield self.list_request(url, hops=hops, pages=1, meta={"dataproxy": True})
+
+    def _datastores(self, response: TextResponse) -> Iterator[etree._Element]:
+        if response.meta.get("dataproxy"):
+            store = datastore_of(response.text)
+            if store is not None:
+                yield store
+            return
+        for script in response.xpath("//script[@type='text/xml']/text()").getall():
+            store = datastore_of(script)
+            if store is not None:
+                yield store
+
+    def proxy_pages(self, store: etree._Element, response: TextResponse) -> list[str]:
+        """Every later proxy page of one unit, from its ``<nextgroup>`` link and totals."""
+        nextgroup = store.findtext("nextgroup") or ""
+        links = list(links_in(nextgroup, response.url))
+        if not links:
+            return []
+        parts = urlsplit(links[0].url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        records = len(store.findall(".//record"))
+        total_records = _int(store, "totalrecord")
+        total_pages = _int(store, "totalpage")
+        limit = self.portal.limits.max_pages
+        urls = []
+        if "startrecord" in query or "endrecord" in query:
+            per_page = int(query.get("perpage") or records or 15)
+            if total_records is None:
+                return [links[0].url]
+            start = int(query.get("startrecord") or records + 1)
+            group = max(int(query.get("endrecord") or start + per_page - 1) - start + 1, per_page)
+            while start <= total_records and len(urls) < limit:
+                query.update(startrecord=str(start), endrecord=str(min(start + group - 1, total_records)))
+                urls.append(urlunsplit(parts._replace(query=urlencode(query))))
+                start += group
+        else:
+            if total_pages is None and total_records and records:
+                total_pages = -(-total_records // records)
+            first = int(query.get("page") or 2)
+            if total_pages is None:
+                return [links[0].url]
+            for page in range(first, min(total_pages, first + limit) + 1):
+                query["page"] = str(page)
+                urls.append(urlunsplit(parts._replace(query=urlencode(query))))
+        return urls

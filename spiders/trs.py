@@ -1,0 +1,30 @@
+"""TRS WCM static publishing (family A): ``index.html``, ``index_1.html`` … and ``t{date}_{id}.html`` articles.
+
+Pagination is a JS call, ``createPageHTML(count, current, "index", "html")`` (zero-based:
+``index_1.html`` is page 2), sometimes renamed (``createPage``) or given as ``var countPage``;
+the shared pager reading in :mod:`spiders.base` understands all three. Newer templates put
+the link in ``ms-attr-href`` instead of ``href`` ("动静结合" pages), so both are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrapy.http import TextResponse
+
+from spiders.base import ListLink, PortalSpider, select, text_of
+
+
+class TrsSpider(PortalSpider):
+    family = "trs"
+    body_selector = "div.TRS_Editor, div.trs_editor_view"
+
+    def list_links(self, response: TextResponse) -> Iterator[ListLink]:
+        yield from super().list_links(response)
+        if self.portal.selectors.list_items:
+            return
+        for anchor in select(response, "//a[@ms-attr-href and not(@href)]"):
+            href = anchor.attrib["ms-attr-href"].strip()
+            if href and "{" not in href:
+                title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+                yield ListLink(response.urljoin(href), title)
