@@ -100,7 +100,7 @@ def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -
         return None
     best_score = -1.0
     best = None
-    for element, value in scores.score.items():  # document order: ties keep the outer element
+    for element, value in scores.score.items():  # document order; a tie goes to the inner element
         if value > best_score or (value == best_score and best is not None and _is_descendant(element, best)):
             best, best_score = element, value
     if best is None or best_score <= 0:
@@ -137,11 +137,16 @@ def _best_hint(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> ht
     return best
 
 
-def strip_chrome(container: html.HtmlElement, scores: Scores, rules: ChromeRules) -> int:
-    """Remove furniture inside the container: structural chrome and link lists; return the count."""
+def strip_chrome(root: html.HtmlElement, container: html.HtmlElement, scores: Scores, rules: ChromeRules) -> int:
+    """Remove furniture (structural chrome, link lists) everywhere but around the container; return the count.
+
+    Outside the container this only counts what the page carried (``chrome_removed``);
+    inside it, it is what keeps share bars and related-article lists out of the text.
+    """
+    keep = {container, *container.iterancestors()}
     removed = 0
-    for element in list(container.iterdescendants(etree.Element)):
-        if element.getparent() is None or not _attached(element, container):
+    for element in list(root.iterdescendants(etree.Element)):
+        if element in keep or not _attached(element, root):
             continue
         if is_structural_chrome(element, rules) or _is_link_list(element, scores):
             remove(element)
@@ -149,12 +154,11 @@ def strip_chrome(container: html.HtmlElement, scores: Scores, rules: ChromeRules
     return removed
 
 
-def _attached(element: html.HtmlElement, container: html.HtmlElement) -> bool:
-    parent = element.getparent()
-    while parent is not None:
-        if parent is container:
+def _attached(element: html.HtmlElement, root: html.HtmlElement) -> bool:
+    """Whether the element is still in the tree (an ancestor may have been removed already)."""
+    for ancestor in element.iterancestors():
+        if ancestor is root:
             return True
-        parent = parent.getparent()
     return False
 
 

@@ -107,7 +107,7 @@ def _extract_html(root: html.HtmlElement, result: Extraction, rules: ChromeRules
     if container is None:
         result.problems.append("empty")
         return
-    removed += strip_chrome(container, scores, rules)
+    removed += strip_chrome(root, container, scores, rules)
     title = head.title or record.title or heading or metadata.clean_title(html_title, head.site_name)
     paragraphs, lines, dropped = _filter(clean_paragraphs(paragraphs_of(container)), title, rules)
     removed += dropped
