@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 from storage.db import describe, translate_errors
@@ -32,6 +32,13 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
     return config
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the dialect-specific search index, its SQLite shadow tables and the views out of autogenerate."""
+    if type_ == "table" and name is not None:
+        return name not in UNMODELLED and not name.startswith("search_index_")
+    return True
 
 
 def _scripts() -> ScriptDirectory:
@@ -61,7 +68,7 @@ def check_revision(engine: Engine) -> str | None:
         return None
     try:
         _scripts().get_revision(revision)
-    except RevisionError as exc:
+    except CommandError as exc:
         raise ArchiveError(
             f"the database {describe(engine.url)} is at revision {revision}, newer than this code's "
             f"{head_revision()}: upgrade the code"

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.migrate import UNMODELLED
+from storage.migrate import include_object
 from storage.models import Base
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave the dialect-specific search index, its SQLite shadow tables and the views out of autogenerate."""
-    if type_ == "table" and name is not None:
-        return name not in UNMODELLED and not name.startswith("search_index_")
-    return True
 
 
 def run_migrations() -> None:
