@@ -1,0 +1,438 @@
+"""The CMS families the farm imitates: their URL shapes, list pages, pagers and detail pages.
+
+Each family follows ``/work/shared/docs/portal-families.md`` (the evidence, with sources):
+
+* ``trs`` — TRS WCM static publishing: ``{column}/index.html``, ``index_1.html`` … announced
+  only by ``createPageHTML(count, cur, "index", "html")``; articles
+  ``./YYYYMM/tYYYYMMDD_DOCID.html``; body ``div.TRS_Editor > div.Custom_UnionStyle``.
+* ``hanweb`` — Hanweb (大汉) JCMS classic: ``/col/col{ID}/index.html`` embedding the first
+  records in ``<script type="text/xml"><datastore>``, the rest from
+  ``/module/web/jpage/dataproxy.jsp``; articles ``/art/YYYY/M/D/art_{COL}_{ID}.html``; body
+  ``div#zoom`` between ``<!--<$[信息内容]>begin-->`` markers.
+* ``shtml`` — the ".shtml + c-column + 32-hex id" platform: ``/{site}/c{COL}/xxgk_list.shtml``,
+  ``xxgk_list_2.shtml`` via a six-argument ``createPageHTML('page_div', …)``; articles
+  ``/{site}/c{COL}/YYYYMM/{32hex}.shtml``; body ``div.article-content#zoomcon``.
+
+Families only render; which article goes where and when is the farm's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+from crawler.sim import chrome
+from crawler.sim.model import Article, SiteInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A list column of a portal: its name and the family-specific base (directory or id)."""
+
+    name: str
+    base: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    url: str
+    title: str
+    published: date
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """Where a detail page sits: its column, the site's columns, its pages and neighbours."""
+
+    column: Column
+    columns: tuple[Column, ...]
+    page: int = 1
+    page_paths: tuple[str, ...] = ()
+    prev: tuple[str, str] | None = None
+    next: tuple[str, str] | None = None
+    offsite: str = "http://zwfw.example.gov.cn/"
+    variant: int = 0
+
+
+def _article_metas(site: SiteInfo, article: Article) -> list[tuple[str, str]]:
+    return [
+        ("SiteName", site.name),
+        ("SiteDomain", site.base_url.split("//", 1)[-1]),
+        ("SiteIDCode", site.site_code),
+        ("ColumnName", article.column),
+        ("ColumnType", "信息公开"),
+        ("ArticleTitle", article.title),
+        ("PubDate", f"{article.published.isoformat()} 09:18"),
+        ("ContentSource", article.issuer),
+        ("Keywords", article.title[:12]),
+    ]
+
+
+def _disclosure(article: Article) -> list[tuple[str, str]]:
+    """The 信息公开 metadata pairs, in the order most portals show them."""
+    return [
+        ("索引号", article.index_no),
+        ("主题分类", article.subject),
+        ("发文机关", article.issuer),
+        ("发文字号", article.doc_no),
+        ("成文日期", article.published.isoformat()),
+        ("发布日期", article.published.isoformat()),
+    ]
+
+
+def _body_pages(article: Article, pages: int) -> list[tuple[str, ...]]:
+    """The paragraphs split into ``pages`` near-equal runs (never inside a table)."""
+    paragraphs = article.paragraphs
+    if pages <= 1:
+        return [paragraphs]
+    size = -(-len(paragraphs) // pages)
+    cuts = [0]
+    for k in range(1, pages):
+        cut = k * size
+        while 0 < cut < len(paragraphs) and "\t" in paragraphs[cut]:
+            cut += 1
+        cuts.append(min(cut, len(paragraphs)))
+    cuts.append(len(paragraphs))
+    return [paragraphs[a:b] for a, b in zip(cuts, cuts[1:])]
+
+
+def split_pages(article: Article, pages: int) -> list[tuple[str, ...]]:
+    """Public for the farm: the paragraphs each page of a split article shows, in order."""
+    return _body_pages(article, pages)
+
+
+def _attachments(article: Article) -> str:
+    if not article.attachments:
+        return ""
+    links = "".join(
+        f'<li><a href="{escape(a.url)}" title="{escape(a.name)}">{escape(a.name)}</a></li>' for a in article.attachments
+    )
+    return f'<div class="attachments"><span>附件：</span><ul>{links}</ul></div>'
+
+
+def _article_pager(ctx: PageContext) -> str:
+    if len(ctx.page_paths) <= 1:
+        return ""
+    links = [
+        f'<a href="{escape(path)}">{n}</a>' if n != ctx.page else f"<span>{n}</span>"
+        for n, path in enumerate(ctx.page_paths, start=1)
+    ]
+    if ctx.page < len(ctx.page_paths):
+        links.append(f'<a href="{escape(ctx.page_paths[ctx.page])}">下一页</a>')
+    return '<div class="page-article">' + " ".join(links) + "</div>"
+
+
+class Family:
+    """A CMS family: subclasses give URL shapes and markup; shared chrome comes from :mod:`chrome`."""
+
+    name = ""
+    per_page = 10
+
+    def column_base(self, index: int, ident: int) -> str:
+        raise NotImplementedError
+
+    def list_path(self, column: Column, page: int) -> str:
+        """Path of list page ``page`` (0-based) of ``column``."""
+        raise NotImplementedError
+
+    def list_pages(self, total: int) -> int:
+        """How many static list pages a column of ``total`` items has."""
+        return max(1, -(-total // self.per_page))
+
+    def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
+        raise NotImplementedError
+
+    def page_path(self, path: str, page: int) -> str:
+        """Path of page ``page`` (1-based) of a split article: page 1 is the article itself."""
+        if page == 1:
+            return path
+        stem, dot, ext = path.rpartition(".")
+        return f"{stem}_{page}{dot}{ext}"
+
+    def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
+        raise NotImplementedError
+
+    def menu_items(self, columns: Sequence[Column]) -> list[tuple[str, str]]:
+        return [(self.list_path(c, 0), c.name) for c in columns]
+
+    def page(self, site: SiteInfo, title: str, metas: Sequence[tuple[str, str]], body: str, ctx_offsite: str,
+             columns: Sequence[Column], variant: int) -> str:
+        return (
+            "<!DOCTYPE html>\n<html>\n"
+            + chrome.head(site, title, metas, variant=variant)
+            + f'\n<body class="{self.name}">\n'
+            + chrome.top_bar(site)
+            + "\n"
+            + chrome.menu(self.menu_items(columns), offsite=ctx_offsite)
+            + "\n"
+            + body
+            + "\n"
+            + chrome.footer(site, variant=variant)
+            + "\n</body>\n</html>\n"
+        )
+
+    def render_home(self, site: SiteInfo, columns: Sequence[Column], latest: Sequence[ListItem], offsite: str) -> str:
+        items = "".join(
+            f'<li><a href="{escape(i.url)}" title="{escape(i.title)}">{escape(i.title)}</a>'
+            f"<span>{i.published.isoformat()}</span></li>"
+            for i in latest
+        )
+        body = f'<div class="home"><h2>政务公开</h2><ul class="news">{items}</ul></div>'
+        metas = [("SiteName", site.name), ("SiteDomain", site.base_url.split("//", 1)[-1]), ("SiteIDCode", site.site_code)]
+        return self.page(site, site.name, metas, body, offsite, columns, 0)
+
+    def render_list(self, site: SiteInfo, column: Column, columns: Sequence[Column], items: Sequence[ListItem],
+                    page: int, pages: int, total: int, offsite: str, side: str = "") -> str:
+        raise NotImplementedError
+
+    def render_article(self, site: SiteInfo, article: Article, ctx: PageContext) -> str:
+        raise NotImplementedError
+
+    def _list_metas(self, site: SiteInfo, column: Column) -> list[tuple[str, str]]:
+        return [("SiteName", site.name), ("SiteIDCode", site.site_code), ("ColumnName", column.name),
+                ("ColumnType", "信息公开")]
+
+
+class TRS(Family):
+    name = "trs"
+    per_page = 10
+
+    def column_base(self, index: int, ident: int) -> str:
+        return ("/zwgk/zfxxgk/fdzdgknr/fzzfjs/", f"/zwgk/bmxxgk/bm_{ident % 90000}/", "/zwgk/qxdt/")[index % 3]
+
+    def list_path(self, column: Column, page: int) -> str:
+        return f"{column.base}index.html" if page == 0 else f"{column.base}index_{page}.html"
+
+    def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
+        return f"{column.base}{published:%Y%m}/t{published:%Y%m%d}_{docid}.html"
+
+    def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
+        return f"{column.base}{published:%Y%m}/P0{published:%Y%m%d}{docid:09d}.{ext}"
+
+    def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
+        rows = []
+        for n, item in enumerate(items, start=1):
+            rel = "./" + item.url.removeprefix(column.base)
+            rows.append(
+                f'<TR><TD height=25 align="left"><IMG src="/images/lb-xtb.gif">&nbsp;<A href="{escape(rel)}" '
+                f'target="_blank" title="{escape(item.title)}">{escape(item.title)}</A></TD>'
+                f'<TD width="80" align="right">{item.published.isoformat()}</TD></TR>'
+            )
+            if n % 5 == 0:
+                rows.append('<TR height=1><TD colspan=2 class="GroupBlankLine"></TD></TR>')
+        pager = (
+            "<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){"
+            "if(_nPageCount == null || _nPageCount<=1){return;}"
+            "var nCurrIndex = _nCurrIndex || 0;"
+            "if(nCurrIndex == 0) document.write('首页 上一页 ');"
+            "else{var nPreIndex = nCurrIndex - 1;"
+            "var sPreFileExt = nPreIndex == 0 ? '' : ('_' + nPreIndex);"
+            "document.write('<a href=\"' + _sPageName + '.' + _sPageExt + '\">首页</a> ');}"
+            "document.write('总共' + _nPageCount + '页 当前第' + (nCurrIndex+1) + '页');} //WCM置标</script>\n"
+            f'<div class="page"><script>createPageHTML({pages}, {page}, "index", "html");</script></div>'
+        )
+        body = (
+            '<div class="main">'
+            + chrome.breadcrumb([(self.list_path(column, 0), column.name)], label="您的当前位置", sep="&nbsp;&gt;&gt;&nbsp;")
+            + side
+            + f'<div class="list"><TABLE width="100%" border=0><TBODY>{"".join(rows)}</TBODY></TABLE>{pager}</div></div>'
+        )
+        return self.page(site, f"{column.name}_{site.name}", self._list_metas(site, column), body, offsite, columns, 0)
+
+    def render_article(self, site, article, ctx):
+        pages = _body_pages(article, max(1, len(ctx.page_paths)))
+        shown = pages[ctx.page - 1]
+        table = chrome.metadata_rows(_disclosure(article)) if article.index_no else ""
+        body = (
+            '<div class="main">'
+            + chrome.breadcrumb([(self.list_path(ctx.column, 0), ctx.column.name)], label="您的当前位置",
+                                sep="&nbsp;&gt;&gt;&nbsp;")
+            + (f'<div class="xxgk_table"><table class="table_key">{table}</table></div>' if table else "")
+            + f'<div class="article"><h2 class="title">{escape(article.title)}</h2>'
+            + f'<div class="info">来源：{escape(article.issuer)} 发布时间：{article.published.isoformat()} 09:18 '
+            + chrome.counter()
+            + "</div>"
+            + chrome.tools(ctx.variant)
+            + '<div class="text" id="content-fontsize"><div class="TRS_Editor"><div class="Custom_UnionStyle">\n'
+            + chrome.paragraphs_html(shown, indent=ctx.variant % 2 == 0)
+            + "\n</div></div></div>"
+            + _article_pager(ctx)
+            + _attachments(article)
+            + '<div class="download"><a href="javascript:void(0)">下载Word</a> <a href="javascript:void(0)">下载PDF</a></div>'
+            + chrome.prev_next(ctx.prev, ctx.next)
+            + chrome.related()
+            + "</div></div>"
+        )
+        return self.page(site, article.title, _article_metas(site, article), body, ctx.offsite, ctx.columns, ctx.variant)
+
+
+class Hanweb(Family):
+    name = "hanweb"
+    per_page = 8  # records embedded in the column page; the rest come from the data proxy
+
+    def column_base(self, index: int, ident: int) -> str:
+        return str(1229000000 + ident % 900000 + index)
+
+    def list_path(self, column: Column, page: int) -> str:
+        return f"/col/col{column.base}/index.html"
+
+    def list_pages(self, total: int) -> int:
+        return 1
+
+    def unit_id(self, column: Column) -> str:
+        return str(int(column.base) % 1000000 + 100000)
+
+    def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
+        return f"/art/{published.year}/{published.month}/{published.day}/art_{column.base}_{docid}.html"
+
+    def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
+        return f"/jcms_files/jcms1/web{column.base[-4:]}/site/attach/0/{hexid[:16]}.{ext}"
+
+    def record(self, item: ListItem) -> str:
+        return (
+            f"<record><![CDATA[<li><a href=\"{escape(item.url)}\" title=\"{escape(item.title)}\" target=\"_blank\">"
+            f"{escape(item.title)}</a><span>{item.published.isoformat()}</span></li>]]></record>"
+        )
+
+    def proxy_query(self, column: Column, site: SiteInfo) -> str:
+        return (
+            f"col=1&appid=1&webid={column.base[-4:]}&path=%2F&columnid={column.base}&sourceContentType=1"
+            f"&unitid={self.unit_id(column)}&permissiontype=0"
+        )
+
+    def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
+        first = items[: self.per_page]
+        unit = self.unit_id(column)
+        datastore = (
+            f'<div id="{unit}"><script type="text/xml"><datastore>'
+            f'<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&{self.proxy_query(column, site)}"></a>]]>'
+            f"</nextgroup><recordset>{''.join(self.record(i) for i in first)}</recordset></datastore></script>"
+            f"<script>var totalRecord={total}; var perPage={self.per_page};"
+            f" $.jpage({{dataStore: '{unit}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
+            f" totalRecord: {total}, groupSize: 3}});</script></div>"
+        )
+        body = (
+            '<div class="main">'
+            + chrome.breadcrumb([(self.list_path(column, 0), column.name)], label="您所在的位置：")
+            + side
+            + f'<div class="list-right"><div class="bt-title">{escape(column.name)}</div>{datastore}</div></div>'
+        )
+        metas = [*self._list_metas(site, column), ("Generator", "大汉版通")]
+        return self.page(site, f"{column.name} {site.name}", metas, body, offsite, columns, 1)
+
+    def render_proxy(self, items: Sequence[ListItem], total: int, per_page: int) -> str:
+        """The data proxy's answer: records start..end of the column as XML."""
+        pages = max(1, -(-total // max(per_page, 1)))
+        records = "".join(self.record(i) for i in items)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<datastore><totalrecord>{total}</totalrecord><totalpage>{pages}</totalpage>"
+            f"<recordset>{records}</recordset></datastore>"
+        )
+
+    def render_article(self, site, article, ctx):
+        pages = _body_pages(article, max(1, len(ctx.page_paths)))
+        shown = pages[ctx.page - 1]
+        meta = chrome.metadata_rows(_disclosure(article)) if article.index_no else ""
+        body = (
+            '<div class="main-txt">'
+            + chrome.breadcrumb([(self.list_path(ctx.column, 0), ctx.column.name)], label="您所在的位置：", sep=" &gt;&gt; ")
+            + (f'<table class="xxgk_table" width="100%">{meta}</table>' if meta else "")
+            + f'<div class="con-title">{escape(article.title)}</div>'
+            + f'<div class="con-info"><span>发布日期：{article.published.isoformat()}</span>'
+            + f"<span>信息来源：{escape(article.issuer)}</span>"
+            + chrome.counter()
+            + "</div>"
+            + chrome.tools(ctx.variant + 1)
+            + '<div id="zoom"><!--<$[信息内容]>begin--><!--ZJEG_RSS.content.begin--><meta name="ContentStart">\n'
+            + chrome.paragraphs_html(shown, indent=True)
+            + '\n<meta name="ContentEnd"><!--ZJEG_RSS.content.end--><!--<$[信息内容]>end--></div>'
+            + _article_pager(ctx)
+            + _attachments(article)
+            + chrome.prev_next(ctx.prev, ctx.next)
+            + chrome.related()
+            + "</div>"
+        )
+        metas = [*_article_metas(site, article), ("Generator", "大汉版通")]
+        return self.page(site, article.title, metas, body, ctx.offsite, ctx.columns, ctx.variant + 1)
+
+
+class Shtml(Family):
+    name = "shtml"
+    per_page = 12
+    site_dir = "xzf"
+
+    def column_base(self, index: int, ident: int) -> str:
+        return f"/{self.site_dir}/c{100100 + (ident % 800) * 3 + index}/"
+
+    def list_path(self, column: Column, page: int) -> str:
+        return f"{column.base}xxgk_list.shtml" if page == 0 else f"{column.base}xxgk_list_{page + 1}.shtml"
+
+    def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
+        return f"{column.base}{published:%Y%m}/{hexid}.shtml"
+
+    def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
+        return f"{column.base}{published:%Y%m}/{hexid}/files/{hexid[::-1][:20]}.{ext}"
+
+    def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
+        lis = "".join(
+            f'<li><a href="{escape(i.url)}" target="_blank" title="{escape(i.title)}">{escape(i.title)}</a>'
+            f'<span class="time">{i.published.isoformat()}</span></li>'
+            for i in items
+        )
+        pager = (
+            '<div id="page_div"></div><script>'
+            f"createPageHTML('page_div', {pages}, {page + 1}, 'xxgk_list', 'shtml', {total});</script>"
+        )
+        body = (
+            '<div class="container">'
+            + chrome.breadcrumb([(self.list_path(column, 0), column.name)])
+            + side
+            + f'<div class="pageList"><ul class="pageList newsList">{lis}</ul>{pager}</div></div>'
+        )
+        return self.page(site, f"{column.name}-{site.name}", self._list_metas(site, column), body, offsite, columns, 2)
+
+    def render_article(self, site, article, ctx):
+        pages = _body_pages(article, max(1, len(ctx.page_paths)))
+        shown = pages[ctx.page - 1]
+        meta = ""
+        if article.index_no:
+            labels = [*_disclosure(article), ("有效性", "有效")]
+            meta = '<div class="xxgk-meta"><ul>' + "".join(
+                f"<li><b>{escape(label)}：</b><span>{escape(value)}</span></li>" for label, value in labels
+            ) + "</ul></div>"
+        body = (
+            '<div class="container">'
+            + chrome.breadcrumb([(self.list_path(ctx.column, 0), ctx.column.name)])
+            + '<div class="article">'
+            + meta
+            + f'<h1 class="article-title">{escape(article.title)}</h1>'
+            + f'<div class="article-info"><span>发布日期：{article.published.isoformat()}</span>'
+            + f"<span>来源：{escape(article.issuer)}</span>"
+            + chrome.counter()
+            + chrome.tools(ctx.variant + 2)
+            + "</div>"
+            + '<div class="article-content" id="zoomcon">\n'
+            + chrome.paragraphs_html(shown, indent=False)
+            + "\n</div>"
+            + _article_pager(ctx)
+            + _attachments(article)
+            + chrome.prev_next(ctx.prev, ctx.next)
+            + chrome.related()
+            + '<a href="#top" class="backtop">返回顶部</a></div></div>'
+        )
+        metas = [*_article_metas(site, article), ("pubdate", f"{article.published.isoformat()} 09:18")]
+        return self.page(site, article.title, metas, body, ctx.offsite, ctx.columns, ctx.variant + 2)
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (TRS(), Hanweb(), Shtml())}
+
+
+def family(name: str) -> Family:
+    """The family called ``name``; a clear error for any other name."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise ValueError(f"unknown farm family {name!r}; known: {', '.join(FAMILIES)}") from None

@@ -1,0 +1,385 @@
+"""One portal as an HTTP site: its routes, conditional requests, per-request chrome and faults.
+
+This module knows HTTP semantics but not Twisted: :meth:`PortalSite.handle` turns a method,
+path, arguments and headers into a :class:`Reply`, and ``server.py`` writes it to the wire
+(including the faults that need the transport: delays, resets, truncation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from html import escape
+
+from crawler.sim import chrome, documents
+from crawler.sim.faults import BURST, HUGE_BYTES, PAGE_FAULTS, SLOW_SECONDS
+from crawler.sim.families import Hanweb, ListItem, PageContext
+from crawler.sim.model import Entry
+
+_CST = timezone(timedelta(hours=8))
+_WEEKDAYS = "一二三四五六日"
+
+# Extra links the farm lists only when the fault is switched on: path and the title they are listed under.
+_EXTRA_FAULTS = {
+    "redirect_loop": ("/redirect/a.html", "法治政府建设专栏"),
+    "calendar_trap": ("/calendar/index.html?month=2025-06", "法治宣传活动日历"),
+    "huge_page": ("/special/huibian.html", "法治政府建设资料汇编"),
+    "binary_as_html": ("/special/tupian.html", "法治政府建设情况报告（图片版）"),
+    "offsite_redirect": ("/special/goto.html", "市级法治政府建设情况报告"),
+    "soft_404": ("/special/shuoming.html", "关于法治政府建设情况报告的说明"),
+}
+
+
+def extra_fault_paths() -> dict[str, str]:
+    """Path (with query) of each extra-link fault; the same on every portal that carries it."""
+    return {kind: path for kind, (path, _) in _EXTRA_FAULTS.items()}
+
+
+@dataclass(slots=True)
+class Reply:
+    """What to answer: status, headers and a body (bytes, or a template filled per request).
+
+    ``action`` asks the server for a transport-level fault: ``reset`` (abort the connection)
+    or ``truncate`` (send half the body under the full Content-Length); ``delay`` in seconds.
+    """
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | chrome.Template = b""
+    action: str = ""
+    delay: float = 0.0
+
+
+@dataclass(slots=True)
+class _Route:
+    kind: str  # page | file | redirect | robots | proxy | calendar | fault
+    render: Callable[[], chrome.Template] | None = None
+    modified: date | None = None
+    target: str = ""
+    file: Callable[[], bytes] | None = None
+    content_type: str = ""
+
+
+def _http_date(day: date) -> str:
+    return format_datetime(datetime.combine(day, time(1, 18), tzinfo=timezone.utc), usegmt=True)
+
+
+class PortalSite:
+    """A planned portal answering HTTP requests for night ``farm.night``."""
+
+    def __init__(self, farm, plan) -> None:
+        self.farm = farm
+        self.plan = plan
+        self.site = plan.site
+        self.family = plan.family
+        self.today = farm.today
+        self.faults = set(farm.faults_of(plan.spec.index))
+        self._page_faults = {farm.page_fault_path(k, plan): k for k in self.faults & PAGE_FAULTS}
+        self._hits: dict[str, int] = {}
+        self._counter = itertools.count(10_000 + plan.spec.index * 37)
+        self._cache: dict[str, chrome.Template | bytes] = {}
+        self.visible = plan.visible(self.today)
+        self.routes: dict[str, _Route] = {}
+        self._build_routes()
+
+    # --- routes ------------------------------------------------------------------------------
+
+    def _column_items(self, column: int) -> list[ListItem]:
+        items = [ListItem(e.path, e.article.title, e.article.published) for e in self.visible if e.column == column]
+        if column == 0:
+            extras = [ListItem(_EXTRA_FAULTS[k][0], _EXTRA_FAULTS[k][1], self.today) for k in sorted(self.faults)
+                      if k in _EXTRA_FAULTS and k != "calendar_trap"]
+            items = extras + items
+        return items
+
+    def _build_routes(self) -> None:
+        plan, fam = self.plan, self.family
+        latest_change = max([e.modified for e in plan.entries if e.article.published <= self.today] or [self.today])
+        self.routes["/robots.txt"] = _Route("robots")
+        home = _Route("page", self._home, latest_change)
+        self.routes["/"] = self.routes["/index.html"] = home
+        self.routes["/search/index.html"] = _Route("page", self._search, latest_change)
+        for n, column in enumerate(plan.columns):
+            items = self._column_items(n)
+            changed = max([i.published for i in items] + [e.removed_on for e in plan.entries
+                           if e.column == n and e.removed_on and e.removed_on <= self.today] or [self.today])
+            pages = fam.list_pages(len(items))
+            for page in range(pages):
+                chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
+                self.routes[fam.list_path(column, page)] = _Route(
+                    "page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
+        if isinstance(fam, Hanweb):
+            self.routes["/module/web/jpage/dataproxy.jsp"] = _Route("proxy", modified=latest_change)
+        by_column: dict[int, list[Entry]] = {}
+        for entry in self.visible:
+            by_column.setdefault(entry.column, []).append(entry)
+        for entries in by_column.values():
+            for pos, entry in enumerate(entries):
+                newer = entries[pos - 1] if pos > 0 else None
+                older = entries[pos + 1] if pos + 1 < len(entries) else None
+                for k, path in enumerate(entry.page_paths, start=1):
+                    self.routes[path] = _Route("page", self._article_renderer(entry, k, newer, older), entry.modified)
+                if entry.attachment_path:
+                    self.routes[entry.attachment_path] = _Route(
+                        "file", modified=entry.modified, file=self._attachment(entry),
+                        content_type="application/pdf" if entry.body_mode == "pdf"
+                        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        for entry in plan.entries:
+            if entry.removed == "redirect" and entry.removed_on <= self.today:
+                for path in entry.page_paths:
+                    self.routes[path] = _Route("redirect", target="/")
+        for kind in self.faults:
+            if kind in _EXTRA_FAULTS:
+                path = _EXTRA_FAULTS[kind][0].split("?")[0]
+                self.routes[path] = _Route("fault", target=kind)
+        if "redirect_loop" in self.faults:
+            self.routes["/redirect/b.html"] = _Route("fault", target="redirect_loop")
+
+    # --- renderers ----------------------------------------------------------------------------
+
+    def _side(self, column: int) -> str:
+        """Side bar: other columns' latest articles (columns overlap on real portals) and a calendar."""
+        others = [e for e in self.visible if e.column != column][:3]
+        links = "".join(f'<li><a href="{escape(e.path)}">{escape(e.article.title)}</a></li>' for e in others)
+        calendar = ""
+        if "calendar_trap" in self.faults:
+            path, title = _EXTRA_FAULTS["calendar_trap"]
+            calendar = f'<p><a href="{escape(path)}">{escape(title)}</a></p>'
+        return f'<div class="side"><h3>最新信息</h3><ul>{links}</ul>{calendar}</div>'
+
+    def _home(self) -> chrome.Template:
+        latest = [ListItem(e.path, e.article.title, e.article.published) for e in self.visible[:8]]
+        html = self.family.render_home(self.site, self.plan.columns, latest, self.plan.offsite)
+        return chrome.Template.from_html(html, self.site.encoding)
+
+    def _search(self) -> chrome.Template:
+        html = self.family.page(self.site, f"站内搜索_{self.site.name}", [("SiteName", self.site.name)],
+                                '<div class="search"><form action="/search/index.html"><input name="q"></form>'
+                                "<p>请输入关键词进行搜索。</p></div>", self.plan.offsite, self.plan.columns, 0)
+        return chrome.Template.from_html(html, self.site.encoding)
+
+    def _list_renderer(self, n, items, page, pages, total) -> Callable[[], chrome.Template]:
+        def render() -> chrome.Template:
+            column = self.plan.columns[n]
+            html = self.family.render_list(self.site, column, self.plan.columns, items, page, pages, total,
+                                           self.plan.offsite, self._side(n))
+            return chrome.Template.from_html(html, self.site.encoding)
+
+        return render
+
+    def _article_renderer(self, entry: Entry, page: int, newer, older) -> Callable[[], chrome.Template]:
+        def render() -> chrome.Template:
+            article = entry.article
+            if entry.body_mode in ("pdf", "docx"):
+                shown = (f"{article.title}全文详见附件。",)
+            else:
+                shown = entry.paragraphs
+            ctx = PageContext(
+                column=self.plan.columns[entry.column], columns=self.plan.columns, page=page,
+                page_paths=entry.page_paths if len(entry.page_paths) > 1 else (),
+                prev=(newer.path, newer.article.title) if newer else None,
+                next=(older.path, older.article.title) if older else None,
+                offsite=self.plan.offsite, variant=self.plan.spec.index,
+            )
+            html = self.family.render_article(self.site, replace(article, paragraphs=shown), ctx)
+            return chrome.Template.from_html(html, self.site.encoding)
+
+        return render
+
+    def _attachment(self, entry: Entry) -> Callable[[], bytes]:
+        def build() -> bytes:
+            make = documents.make_pdf if entry.body_mode == "pdf" else documents.make_docx
+            return make(entry.article.title, entry.paragraphs)
+
+        return build
+
+    # --- per-request chrome -----------------------------------------------------------------------
+
+    def _filler(self, hit: int) -> Callable[[str], bytes]:
+        now = datetime.now(_CST)
+        encoding = self.site.encoding
+
+        def fill(slot: str) -> bytes:
+            if slot == "date":
+                text = f"{now:%Y年%m月%d日} 星期{_WEEKDAYS[now.weekday()]}"
+            elif slot == "counter":
+                text = str(hit)
+            elif slot == "token":
+                text = f"{hit * 7919 % 1000003}"
+            else:  # related: three other articles, rotating, with a throw-away parameter
+                pool = self.visible or []
+                picks = [pool[(hit + k * 5) % len(pool)] for k in range(min(3, len(pool)))]
+                text = "".join(f'<li><a href="{escape(e.path)}?t={hit}">{escape(e.article.title)}</a></li>'
+                               for e in picks)
+            return text.encode(encoding, errors="xmlcharrefreplace")
+
+        return fill
+
+    # --- requests ------------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, args: Mapping[str, str], headers: Mapping[str, str]) -> Reply:
+        """Answer one request. ``headers`` has lower-case names."""
+        if "antibot_412" in self.faults:
+            return self._challenge()
+        fault = self._page_faults.get(path)
+        truncate = False
+        if fault:
+            hits = self._hits[path] = self._hits.get(path, 0) + 1
+            if fault != "slow" and hits <= BURST:
+                if fault != "truncated_body":
+                    return self._burst(fault)
+                truncate = True
+        route = self.routes.get(path)
+        if route is None:
+            return self._not_found(404)
+        if route.kind == "robots":
+            disallow = "".join(f"Disallow: {p}\n" for p in self.plan.robots_disallow) or "Disallow:\n"
+            return Reply(200, {"Content-Type": "text/plain"}, f"User-agent: *\n{disallow}".encode())
+        if route.kind == "redirect":
+            return Reply(302, {"Location": self.site.base_url + route.target, "Content-Type": "text/html"}, b"")
+        if route.kind == "fault":
+            return self._extra_fault(route.target, path, args)
+        if route.kind == "proxy":
+            return self._proxy(args)
+        body = self._cache.get(path)
+        if body is None:
+            body = route.file() if route.kind == "file" else route.render()
+            self._cache[path] = body
+        if isinstance(body, bytes):
+            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            content_type = route.content_type
+        else:
+            etag = body.etag
+            content_type = self.site.content_type
+        last_modified = _http_date(route.modified or self.today)
+        common = {"ETag": etag, "Last-Modified": last_modified}
+        if self._not_modified(headers, etag, route.modified or self.today):
+            return Reply(304, common)
+        if isinstance(body, chrome.Template):
+            body = body.fill(self._filler(next(self._counter)))
+        return Reply(200, {"Content-Type": content_type, **common}, body,
+                     action="truncate" if truncate else "", delay=SLOW_SECONDS if fault == "slow" else 0)
+
+    @staticmethod
+    def _not_modified(headers: Mapping[str, str], etag: str, modified: date) -> bool:
+        match = headers.get("if-none-match")
+        if match is not None:
+            return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+        since = headers.get("if-modified-since")
+        if since:
+            try:
+                when = parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+            return when >= datetime.combine(modified, time(1, 18), tzinfo=timezone.utc)
+        return False
+
+    @staticmethod
+    def _burst(kind: str) -> Reply:
+        """The failing answer of a transient page fault."""
+        if kind == "http_500_burst":
+            return Reply(500, {"Content-Type": "text/html"}, b"<html><body><h1>500 Internal Server Error</h1></body></html>")
+        if kind == "http_503_burst":
+            return Reply(503, {"Content-Type": "text/html", "Retry-After": "1"},
+                         b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+        return Reply(200, action="reset")
+
+    def _extra_fault(self, kind: str, path: str, args: Mapping[str, str]) -> Reply:
+        html_type = {"Content-Type": self.site.content_type}
+        if kind == "redirect_loop":
+            target = "/redirect/b.html" if path.endswith("a.html") else "/redirect/a.html"
+            return Reply(302, {"Location": self.site.base_url + target})
+        if kind == "offsite_redirect":
+            return Reply(302, {"Location": self.farm.city_of(self.plan.spec).base_url + "/"})
+        if kind == "soft_404":
+            return self._not_found(200)
+        if kind == "binary_as_html":
+            data = random.Random(f"{self.farm.seed}/binary").randbytes(64 * 1024)
+            return Reply(200, {"Content-Type": "text/html"}, b"\x89PNG\r\n\x1a\n" + data)
+        if kind == "huge_page":
+            body = self._cache.get(path)
+            if body is None:
+                body = self._cache[path] = self._huge()
+            return Reply(200, html_type, body)
+        return self._calendar(args.get("month", "2025-06"))
+
+    def _huge(self) -> bytes:
+        paragraph = f"<p>{escape(self.site.name)}法治政府建设资料汇编（第{{}}部分）。</p>\n"
+        head = f"<html><head><title>法治政府建设资料汇编</title></head><body><div id=\"zoom\">".encode(self.site.encoding)
+        parts, size, n = [head], len(head), 0
+        while size < HUGE_BYTES:
+            n += 1
+            chunk = paragraph.replace("{}", str(n)).encode(self.site.encoding, errors="xmlcharrefreplace")
+            parts.append(chunk)
+            size += len(chunk)
+        parts.append(b"</div></body></html>")
+        return b"".join(parts)
+
+    def _calendar(self, month: str) -> Reply:
+        """An endless calendar: every month links the previous and the next one, and its days."""
+        try:
+            year, mon = (int(x) for x in month.split("-"))
+            first = date(year, mon, 1)
+        except ValueError:
+            return self._not_found(404)
+        prev_month = (first - timedelta(days=1)).replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+        days = "".join(f'<a href="/calendar/index.html?month={month}&amp;day={d}">{d}</a> ' for d in range(1, 29))
+        html = (
+            f"<html><head><meta charset=\"utf-8\"><title>活动日历 {month}</title></head><body>"
+            f'<div class="calendar"><a href="/calendar/index.html?month={prev_month:%Y-%m}">上个月</a> '
+            f"<b>{first:%Y年%m月}</b> "
+            f'<a href="/calendar/index.html?month={next_month:%Y-%m}">下个月</a><div>{days}</div></div></body></html>'
+        )
+        return Reply(200, {"Content-Type": "text/html; charset=utf-8"}, html.encode())
+
+    def _proxy(self, args: Mapping[str, str]) -> Reply:
+        """Hanweb's data proxy: records by startrecord/endrecord (1-based, inclusive) or by page."""
+        column = next((n for n, c in enumerate(self.plan.columns) if c.base == args.get("columnid")), None)
+        if column is None:
+            return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"},
+                         b'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>0</totalrecord></datastore>')
+        items = self._column_items(column)
+        per_page = _int(args.get("perpage"), self.family.per_page)
+        if "startrecord" in args:
+            start = max(1, _int(args.get("startrecord"), 1))
+            end = _int(args.get("endrecord"), start + per_page - 1)
+        else:
+            page = max(1, _int(args.get("page"), 1))
+            start, end = (page - 1) * per_page + 1, page * per_page
+        xml = self.family.render_proxy(items[start - 1:end], len(items), per_page)
+        return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"}, xml.encode("utf-8"))
+
+    def _not_found(self, status: int) -> Reply:
+        html = (
+            f"<!DOCTYPE html><html><head><meta charset=\"{self.site.declared or 'utf-8'}\"><title>页面不存在</title></head>"
+            f"<body><div class=\"error\"><h1>页面不存在</h1><p>抱歉，您访问的页面不存在或已被删除！</p>"
+            f'<p><a href="/">返回首页</a></p></div></body></html>'
+        )
+        return Reply(status, {"Content-Type": self.site.content_type},
+                     html.encode(self.site.encoding, errors="xmlcharrefreplace"))
+
+    def _challenge(self) -> Reply:
+        """A 瑞数-style 412: an inline ``$_ts`` bootstrap and a script that would set the cookie."""
+        token = hashlib.sha256(f"{self.farm.seed}/{self.plan.spec.index}".encode()).hexdigest()
+        html = (
+            '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+            f'<meta id="{token[:10]}" content="{token}">'
+            f"<script>$_ts=window['$_ts'];if(!$_ts)$_ts={{}};$_ts.nsd=38426;$_ts.cd=\"{token}\";</script>"
+            f'<script type="text/javascript" charset="utf-8" src="/{token[:8]}/{token[8:16]}.js" r="m"></script>'
+            "</head><body></body></html>"
+        )
+        cookie = f"FSSBBIl1UgzbN7N80S={token[:40]}; Path=/; HttpOnly"
+        return Reply(412, {"Content-Type": "text/html; charset=utf-8", "Set-Cookie": cookie}, html.encode())
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
