@@ -78,7 +78,8 @@ def decode_body(body: bytes, content_type: str | None = None, override: str | No
         if body.startswith(bom):
             return body.decode(name, errors="replace").lstrip("\ufeff"), name
     try:
-        return body.decode("utf-8"), "utf-8"
+        # An incremental decoder forgives a character cut off at the very end (a truncated body).
+        return codecs.getincrementaldecoder("utf-8")().decode(body, final=False), "utf-8"
     except UnicodeDecodeError:
         pass
     declared = _canonical(charset_from_content_type(content_type)) or _canonical(

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-# A paragraph longer than this is never chrome by text alone: real furniture is short, and
-# a long body paragraph that merely mentions "打印" or "ICP" must survive.
+# A paragraph longer than this, or with two or more sentence marks (，。；), is never chrome by
+# text alone: furniture is short and unpunctuated, and a body sentence that merely mentions
+# "打印" or "访问量" must survive.
 MAX_CHROME_CHARS = 160
 
 # Whole-paragraph patterns (matched with ``re.search`` against the whitespace-normalised
@@ -29,7 +30,7 @@ DEFAULT_TEXT_PATTERNS: tuple[str, ...] = (
     r"^[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中\s*[】\]]?\s*[【\[]?\s*小\s*[】\]]?$",
     # counters
     r"^(点击|浏览|阅读|访问)(次数|数|量|率)?\s*[:：]?\s*\d*\s*次?\s*$",
-    r"(浏览次数|点击次数|点击数|阅读次数|访问量|访问次数|浏览量|阅读量)\s*[:：]?\s*\d*",
+    r"(浏览次数|点击次数|点击数|阅读次数|访问量|访问次数|浏览量|阅读量)\s*([:：]|\d)",
     r"您是第\s*\d*\s*位访",
     # neighbours and related lists
     r"^(上一篇|下一篇|上一条|下一条|上篇|下篇)\s*[:：]?",
@@ -148,7 +149,7 @@ class ChromeRules:
 
     def is_chrome_text(self, paragraph: str) -> bool:
         """Whether a whole paragraph is furniture by its text alone."""
-        if len(paragraph) > self.max_chrome_chars:
+        if len(paragraph) > self.max_chrome_chars or sum(paragraph.count(p) for p in "，。；") >= 2:
             return False
         return bool(self._widget_re.match(paragraph) or self._text_re.search(paragraph))
 

@@ -1,0 +1,58 @@
+"""Bad bodies give a flagged, empty result naming the problem; nothing raises into the crawl."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from crawler.extract import extract
+from extract_pages import seed_page, seeds
+
+URL = "http://127.0.0.1/bad.html"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(random.Random(1).randrange(256) for _ in range(4000))
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        pytest.param(b"", "text/html", "empty", id="empty"),
+        pytest.param(b"   \r\n\t ", "text/html", "empty", id="blank"),
+        pytest.param(PNG, "image/png", "binary", id="image"),
+        pytest.param(PNG, "text/html", "binary", id="image-served-as-html"),
+        pytest.param(bytes(random.Random(2).randrange(256) for _ in range(6000)), "text/html", "binary", id="binary-as-html"),
+        pytest.param(b"<html><body>" + b"<p>x</p>" * (20 * 1024 * 1024 // 8) + b"</body></html>", "text/html", "too_large", id="20MB"),
+        pytest.param(b"<html><body><div class='nav'><a href='/'>home</a></div></body></html>", "text/html", "empty", id="no-text"),
+    ],
+)
+def test_flagged_empty_result(body, content_type, problem):
+    result = extract(body, URL, content_type)
+    assert problem in result.problems
+    assert result.text == ""
+    assert result.content_hash is None
+    assert result.url == URL
+    assert result.kind == "other" and not result.is_annual_report
+
+
+def test_truncated_html_keeps_what_arrived():
+    seed = seeds()[2]
+    page = seed_page(seed, "structured")
+    cut = page[: len(page) * 2 // 3]
+    result = extract(cut, seed.url)
+    assert "truncated" in result.problems
+    assert result.paragraphs, "the part that arrived is still extracted"
+    assert result.paragraphs[0] == seed.numbered("lines_body")[0]
+    assert len(result.paragraphs) < len(seed.labels["lines_body"])
+
+
+def test_soft_404_page_is_flagged():
+    body = ("<html><head><title>404 页面不存在</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+            "<div class='main'><p>对不起，您访问的页面不存在或已被删除。</p></div></body></html>").encode()
+    result = extract(body, URL, "text/html")
+    assert "soft_404" in result.problems
+
+
+def test_markup_garbage_does_not_raise():
+    body = b"<<<>>><html<<body>></p></div></table>\xff\xfe<![CDATA[ <p>\x85\x86"
+    result = extract(body, URL)
+    assert isinstance(result.problems, list)

@@ -1,0 +1,84 @@
+"""The chrome rule table: defaults, and a portal's ``[extract]`` rules extending it."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import ChromeRules, extract
+
+BODY = [
+    "2023年，县政府全面推进法治政府建设，严格落实重大行政决策程序，持续深化行政执法三项制度改革。",
+    "一、主要举措",
+    "（一）加强组织领导。县政府常务会议专题研究法治政府建设工作四次，研究解决重点难点问题。",
+    "特此报告。",
+]
+
+
+def page(extra_inside: str = "", extra_outside: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    return (f"<html><head><title>某县2023年法治政府建设情况报告</title></head><body>{extra_outside}"
+            f"<div class='wrap'><div class='body-text'>{body}{extra_inside}</div></div></body></html>").encode()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "当前位置：首页 > 政务公开 > 法治政府建设",
+        "【字体：大 中 小】",
+        "字号：[ 大 中 小 ]",
+        "【打印本页】【关闭窗口】",
+        "分享到：",
+        "浏览次数：1024",
+        "访问量：88",
+        "上一篇：关于召开会议的通知",
+        "下一篇：无",
+        "相关链接",
+        "冀ICP备05001234号-1",
+        "冀公网安备13010202000123号",
+        "网站标识码：1301000001",
+        "无障碍浏览",
+        "简体 | 繁體",
+        "【下载Word】【下载PDF】",
+        "实名登录",
+        "今天是2024年3月1日 星期五",
+        "版权所有：某县人民政府 主办：某县人民政府办公室",
+    ],
+)
+def test_default_rules_drop_furniture_inside_the_body(line):
+    result = extract(page(extra_inside=f"<p>{line}</p>"), "http://127.0.0.1/r.html")
+    assert result.paragraphs == BODY
+
+
+def test_body_sentences_mentioning_furniture_words_are_kept():
+    sentence = "县政府网站新增无障碍浏览功能，完善打印、分享等服务，全年访问量较上年增长百分之二十，相关链接全部核查完毕。"
+    result = extract(page(extra_inside=f"<p>{sentence}</p>"), "http://127.0.0.1/r.html")
+    assert result.paragraphs == [*BODY, sentence]
+
+
+def test_portal_text_rule_extends_the_table():
+    line = "本站由县政务数据中心维护"
+    plain = extract(page(extra_inside=f"<p>{line}</p>"), "http://127.0.0.1/r.html")
+    assert line in plain.paragraphs
+    rules = ChromeRules.default().extend(text=[r"^本站由.*维护$"])
+    extended = extract(page(extra_inside=f"<p>{line}</p>"), "http://127.0.0.1/r.html", rules=rules)
+    assert extended.paragraphs == BODY
+    assert ChromeRules.default().is_chrome_text(line) is False, "extend() returns a copy"
+
+
+def test_portal_xpath_rule_removes_an_element():
+    widget = "<div class='weird-widget'>本文适合所有市民阅读，欢迎转发给身边的亲友。</div>"
+    rules = ChromeRules.default().extend(xpath=["//div[@class='weird-widget']"])
+    assert "欢迎转发" in extract(page(extra_inside=widget), "http://127.0.0.1/r.html").text
+    assert extract(page(extra_inside=widget), "http://127.0.0.1/r.html", rules=rules).paragraphs == BODY
+
+
+def test_portal_body_xpath_picks_the_container():
+    notice = "<div id='notice'><p>温馨提示：本县将于三月开展法治宣传周活动，欢迎市民积极参与，共同营造良好法治氛围。</p></div>"
+    rules = ChromeRules.default().extend(body_xpath="//div[@id='notice']")
+    result = extract(page(extra_outside=notice), "http://127.0.0.1/r.html", rules=rules)
+    assert result.text.startswith("温馨提示")
+
+
+def test_bad_portal_pattern_names_itself():
+    with pytest.raises(ValueError, match="chrome text pattern"):
+        ChromeRules.default().extend(text=["(unclosed"])
