@@ -212,7 +212,14 @@ class Archive:
             connection.execute(
                 update(Document)
                 .where(Document.id == current.document_id)
-                .values(latest_seq=current.latest_seq + 1, status="present", removed_since=None, removed_reason=None, **_describe(report))
+                .values(
+                    latest_seq=current.latest_seq + 1,
+                    status="present",
+                    removed_since=None,
+                    removed_reason=None,
+                    # What the new version does not say, the document keeps from the earlier ones.
+                    **{key: value for key, value in _describe(report).items() if value is not None},
+                )
             )
             search.index_document(connection, current.document_id, report.text)
             return RecordResult(Outcome.NEW_VERSION, current.document_id, version_id)
