@@ -31,9 +31,14 @@ def _wrap(paragraphs: Sequence[str]) -> list[str]:
     return lines
 
 
+# UniGB-UCS2-H has no code for U+00B7 (middle dot); Adobe-GB1's glyph for U+30FB maps back to
+# U+00B7, so writing that code makes the extracted text show the original character.
+_PDF_SUBSTITUTES = str.maketrans({"\u00b7": "\u30fb"})
+
+
 def _pdf_string(text: str) -> bytes:
     """A PDF hex string of ``text`` in UCS-2 big-endian, as the UniGB-UCS2-H CMap expects."""
-    encoded = text.encode("utf-16-be", errors="replace")
+    encoded = text.translate(_PDF_SUBSTITUTES).encode("utf-16-be", errors="replace")
     return b"<" + encoded.hex().upper().encode("ascii") + b">"
 
 
