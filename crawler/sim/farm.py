@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from crawler.regions import Region, county_regions
 from crawler.sim import corpus
-from crawler.sim.faults import FAULT_KINDS, PAGE_FAULTS, parse_faults
+from crawler.sim.faults import PAGE_FAULTS, parse_faults
 from crawler.sim.families import Column, Family, family, split_pages
 from crawler.sim.model import NEGATIVE_KINDS, REPORT, Article, AttachmentLink, Entry, SiteInfo
 from crawler.textnorm import canonical_text, content_hash
@@ -442,12 +442,15 @@ class Farm:
         return assigned
 
     def page_fault_path(self, kind: str, plan: PortalPlan) -> str:
-        """The existing page a page-level fault sits on: a report (or, for 503, the first list page)."""
+        """The existing page a page-level fault sits on: a report each (or, for 503, the first list page).
+
+        Two faults on one portal never share a page, so each behaves exactly as documented.
+        """
         if kind == "http_503_burst":
             return plan.family.list_path(plan.columns[0], 0)
-        live = [e for e in plan.visible(self.today) if e.kind == REPORT]
-        order = FAULT_KINDS.index(kind)
-        return live[order % len(live)].path if live else plan.family.list_path(plan.columns[0], 0)
+        here = [k for k in self.faults_of(plan.spec.index) if k in PAGE_FAULTS and k != "http_503_burst"]
+        live = sorted(plan.visible(self.today), key=lambda e: (e.kind != REPORT, e.key))
+        return live[here.index(kind) % len(live)].path
 
     def faults_of(self, index: int) -> list[str]:
         """The fault kinds portal ``index`` carries."""
