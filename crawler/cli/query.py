@@ -7,6 +7,7 @@ rich on a terminal and plain when piped; ``--json`` gives machine-readable outpu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -207,15 +208,11 @@ def export(fmt: str, output: Path | None, since: dt.datetime | None, region: str
             raise click.UsageError("--format parquet needs --output FILE")
         count = _write_parquet(rows, output)
     else:
-        with (output.open("w", encoding="utf-8", newline="") if output else _stdout()) as stream:
+        target = output.open("w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout)
+        with target as stream:
             count = (_write_csv if fmt == "csv" else _write_jsonl)(rows, stream)
     if output:
         click.echo(f"{count} rows written to {output}", err=True)
-
-
-def _stdout() -> IO[str]:
-    # A non-closing handle on stdout, so the with-statement above treats both targets alike.
-    return open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", closefd=False)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
