@@ -10,6 +10,7 @@ removed, and blocks become paragraphs (a data table row becomes one tab-separate
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -17,7 +18,7 @@ from lxml import etree, html
 from crawler.extract.clean import is_structural_chrome, remove
 from crawler.extract.rules import ChromeRules
 
-_SENTENCE_PUNCT = frozenset("，。；、！？,;")
+_SENTENCE_PUNCT = re.compile("[，。；、！？,;]")
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dd dt tr table tbody thead tfoot section article blockquote "
     "pre center main figure figcaption address hr header footer nav aside form fieldset caption".split()
@@ -28,63 +29,71 @@ _SKIP_TAGS = frozenset(("script", "style", "head", "title", "meta", "link", "sel
 
 @dataclass(slots=True)
 class Scores:
-    """Per-element article text (``good``), link text (``links``) and the combined ``score``."""
+    """Per-element subtree totals: ``[score, link characters, all characters]``.
 
-    score: dict[html.HtmlElement, float]
-    good: dict[html.HtmlElement, int]
-    links: dict[html.HtmlElement, int]
-    text: dict[html.HtmlElement, int]
+    ``score`` is punctuated non-link text minus link text: what a body container maximises.
+    """
+
+    totals: dict[html.HtmlElement, list[float]]
+
+    def score(self, element: html.HtmlElement) -> float:
+        totals = self.totals.get(element)
+        return totals[0] if totals else 0.0
+
+    def link_share(self, element: html.HtmlElement) -> float:
+        """The share of the element's text that sits inside links (0 for an element without text)."""
+        totals = self.totals.get(element)
+        return totals[1] / totals[2] if totals and totals[2] else 0.0
 
 
-def _measure(chunk: str | None) -> tuple[int, bool]:
-    if not chunk:
-        return 0, False
-    stripped = "".join(chunk.split())
-    return len(stripped), any(ch in _SENTENCE_PUNCT for ch in stripped)
+def _measure(chunk: str) -> tuple[int, bool]:
+    """Non-blank characters of a text chunk, and whether it has sentence punctuation."""
+    return sum(map(len, chunk.split())), _SENTENCE_PUNCT.search(chunk) is not None
 
 
 def score_tree(root: html.HtmlElement) -> Scores:
-    """One pass over the tree, then a bottom-up sum: every element's subtree totals."""
-    order: list[html.HtmlElement] = []
-    in_link: dict[html.HtmlElement, bool] = {}
-    own_score: dict[html.HtmlElement, float] = {}
-    own_good: dict[html.HtmlElement, int] = {}
-    own_links: dict[html.HtmlElement, int] = {}
-    own_text: dict[html.HtmlElement, int] = {}
+    """One pre-order pass for each element's own text, then a bottom-up sum into subtree totals.
+
+    An element's own text is its ``text`` plus the ``tail`` of each child; tails are booked
+    to the parent when the child is visited, so every element is touched once.
+    """
+    totals: dict[html.HtmlElement, list[float]] = {}
+    linked: set[html.HtmlElement] = set()
+    order: list[tuple[html.HtmlElement, html.HtmlElement | None]] = []
     for element in root.iter(etree.Element):
+        parent = element.getparent()
+        owner = totals.get(parent) if parent is not None else None
+        tail = element.tail
+        if owner is not None and tail and not tail.isspace():
+            n, punctuated = _measure(tail)
+            _book(owner, n, punctuated, parent in linked)
         if element.tag in _SKIP_TAGS:
             continue
-        parent = element.getparent()
-        linked = element.tag == "a" or (parent is not None and in_link.get(parent, False))
-        in_link[element] = linked
-        order.append(element)
-        chunks = [element.text] + [child.tail for child in element]
-        length = good = 0
-        punctuated = False
-        for chunk in chunks:
-            n, p = _measure(chunk)
-            length += n
-            if p:
-                good += n
-                punctuated = True
-        own_text[element] = length
-        if linked:
-            own_links[element] = length
-            own_good[element] = 0
-            own_score[element] = -float(length)
-        else:
-            own_links[element] = 0
-            own_good[element] = good if punctuated else 0
-            own_score[element] = float(good)
-    score, good_total, link_total, text_total = dict(own_score), dict(own_good), dict(own_links), dict(own_text)
-    for element in reversed(order):
-        parent = element.getparent()
-        if parent is not None and parent in score:
-            score[parent] += score[element]
-            good_total[parent] += good_total[element]
-            link_total[parent] += link_total[element]
-            text_total[parent] += text_total[element]
-    return Scores(score=score, good=good_total, links=link_total, text=text_total)
+        if element.tag == "a" or parent in linked:
+            linked.add(element)
+        own = totals[element] = [0.0, 0, 0]
+        text = element.text
+        if text and not text.isspace():
+            n, punctuated = _measure(text)
+            _book(own, n, punctuated, element in linked)
+        order.append((element, parent))
+    for element, parent in reversed(order):
+        above = totals.get(parent) if parent is not None else None
+        if above is not None:
+            mine = totals[element]
+            above[0] += mine[0]
+            above[1] += mine[1]
+            above[2] += mine[2]
+    return Scores(totals=totals)
+
+
+def _book(totals: list[float], n: int, punctuated: bool, in_link: bool) -> None:
+    totals[2] += n
+    if in_link:
+        totals[0] -= n
+        totals[1] += n
+    elif punctuated:
+        totals[0] += n
 
 
 def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
@@ -96,18 +105,18 @@ def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -
             raise ValueError(f"bad body_xpath {rules.body_xpath!r}: {exc}") from exc
         if matches:
             return matches[0]
-    if not scores.score:
+    if not scores.totals:
         return None
     best_score = -1.0
     best = None
-    for element, value in scores.score.items():  # document order; a tie goes to the inner element
+    for element, (value, _, _) in scores.totals.items():  # document order; a tie goes to the inner element
         if value > best_score or (value == best_score and best is not None and _is_descendant(element, best)):
             best, best_score = element, value
     if best is None or best_score <= 0:
         body = root.find("body")
         return body if body is not None else root
     hint = _best_hint(root, scores, rules)
-    if hint is not None and scores.score.get(hint, 0) >= 0.6 * best_score:
+    if hint is not None and scores.score(hint) >= 0.6 * best_score:
         return hint
     return best
 
@@ -121,18 +130,11 @@ def _is_descendant(element: html.HtmlElement, ancestor: html.HtmlElement) -> boo
     return False
 
 
-_HINT_CACHE: dict[tuple[str, ...], etree.XPath] = {}
-
-
 def _best_hint(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
-    xpath = _HINT_CACHE.get(rules.body_hints)
-    if xpath is None:
-        xpath = _HINT_CACHE[rules.body_hints] = etree.XPath(" | ".join(rules.body_hints))
     best = None
     best_score = 0.0
-    for element in xpath(root):
-        value = scores.score.get(element, 0.0)
-        if value > best_score:
+    for element, (value, _, _) in scores.totals.items():
+        if value > best_score and rules.is_body_hint(element):
             best, best_score = element, value
     return best
 
@@ -141,34 +143,29 @@ def strip_chrome(root: html.HtmlElement, container: html.HtmlElement, scores: Sc
     """Remove furniture (structural chrome, link lists) everywhere but around the container; return the count.
 
     Outside the container this only counts what the page carried (``chrome_removed``);
-    inside it, it is what keeps share bars and related-article lists out of the text.
+    inside it, it is what keeps share bars and related-article lists out of the text. A
+    removed element's subtree is not visited.
     """
     keep = {container, *container.iterancestors()}
     removed = 0
-    for element in list(root.iterdescendants(etree.Element)):
-        if element in keep or not _attached(element, root):
+    stack = list(root)
+    while stack:
+        element = stack.pop()
+        if not isinstance(element.tag, str):
             continue
-        if is_structural_chrome(element, rules) or _is_link_list(element, scores):
+        if element not in keep and (is_structural_chrome(element, rules) or _is_link_list(element, scores)):
             remove(element)
             removed += 1
+        else:
+            stack.extend(element)
     return removed
-
-
-def _attached(element: html.HtmlElement, root: html.HtmlElement) -> bool:
-    """Whether the element is still in the tree (an ancestor may have been removed already)."""
-    for ancestor in element.iterancestors():
-        if ancestor is root:
-            return True
-    return False
 
 
 def _is_link_list(element: html.HtmlElement, scores: Scores) -> bool:
     """A block that is mostly links, with several of them: related-article lists, pagers, tag clouds."""
     if element.tag not in ("ul", "ol", "div", "table", "dl", "p", "span", "td"):
         return False
-    total = scores.text.get(element, 0)
-    links = scores.links.get(element, 0)
-    if total == 0 or links / total < 0.6:
+    if scores.link_share(element) < 0.6:
         return False
     return len(element.xpath(".//a")) >= 2
 

@@ -17,7 +17,7 @@ from crawler.extract.rules import ChromeRules
 
 _CLEANER = Cleaner(
     scripts=True,
-    javascript=True,
+    javascript=False,  # on* attributes and javascript: links are never text; rewriting them is costly
     comments=True,
     style=True,
     inline_style=True,
@@ -113,8 +113,9 @@ def is_structural_chrome(element: html.HtmlElement, rules: ChromeRules) -> bool:
     """Whether the element is furniture by its tag or by a class/id word of the rule table."""
     if element.tag in rules.chrome_tags:
         return True
-    names = f"{element.get('class', '')} {element.get('id', '')}".lower()
-    if not names.strip():
+    classes = element.get("class")
+    ident = element.get("id")
+    if not classes and not ident:
         return False
-    tokens = set(_TOKEN_SPLIT.split(names))
-    return any(token in tokens for token in rules.chrome_tokens)
+    words = _TOKEN_SPLIT.split(f"{classes or ''} {ident or ''}".lower())
+    return not rules.chrome_token_set.isdisjoint(words)

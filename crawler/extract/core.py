@@ -23,8 +23,9 @@ from crawler.extract.clean import clean, is_structural_chrome, parse, remove
 from crawler.extract.encoding import decode_body
 from crawler.extract.model import Attachment, Extraction
 from crawler.extract.rules import ChromeRules
-from crawler.regions import region_by_code, resolve_region
-from crawler.textnorm import canonical_text, clean_paragraph, clean_paragraphs, content_hash
+from crawler.extract.region import find_region
+from crawler.regions import region_by_code
+from crawler.textnorm import clean_paragraph, clean_paragraphs, content_hash
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
 _SOFT_404 = re.compile(r"404|页面不存在|页面未找到|找不到(该|您要访问的)?页面|您访问的页面|文章不存在|信息不存在|已被删除|Not Found", re.I)
 _FILE_APPENDIX = re.compile(r"file_appendix\s*=\s*(['\"])(.*?)(?<!\\)\1", re.S)
+# Bytes a text page is made of: everything but the C0 controls other than \t \n \v \f \r.
+_TEXT_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 _TRUNCATED_END = re.compile(rb"</(html|body)", re.I)
 _BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
 _HEADINGS = etree.XPath(
@@ -84,8 +87,7 @@ def _looks_binary(body: bytes) -> bool:
     head = body[:2048]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return controls > len(head) // 20
+    return len(head.translate(None, _TEXT_BYTES)) < len(head) - len(head) // 20
 
 
 def _extract_html(root: html.HtmlElement, result: Extraction, rules: ChromeRules) -> None:
@@ -152,7 +154,7 @@ def _finish(
     """Fill the fields every body type shares: text, hash, dates, issuer, region, kind."""
     result.title = clean_paragraph(title) if title else None
     result.paragraphs = paragraphs
-    result.text = canonical_text(paragraphs)
+    result.text = "\n".join(paragraphs)  # already clean_paragraphs()-ed: canonical_text() by construction
     result.content_hash = content_hash(result.text) if result.text else None
     signer, result.signed, _ = metadata.signature(paragraphs)
     result.published = found.published
@@ -164,12 +166,12 @@ def _finish(
     result.report_year = metadata.report_year(result.title, paragraphs, result.published or result.signed)
     region = None
     for candidate in (result.issuer, result.title, site_name):
-        if candidate and (region := resolve_region(candidate)):
+        if candidate and (region := find_region(candidate)):
             break
     if region is None and beian:
         region = region_by_code(beian)
     if region is None and result.text:
-        region = resolve_region(result.text[:3000])
+        region = find_region(result.text[:3000])
     if region is not None:
         result.region, result.region_code = region.full_name, region.code
     result.kind = classify(result.title, paragraphs)
@@ -187,7 +189,10 @@ def _header_lines(root: html.HtmlElement) -> list[str]:
         if element is None or element in seen:
             continue
         seen.add(element)
-        text = clean_paragraph(element.text_content())
+        raw = element.text_content()
+        if len(raw) > 300:  # a body paragraph that mentions a date, not a header line
+            continue
+        text = clean_paragraph(raw)
         if text and metadata.is_meta_line(text):
             lines.append(text)
     return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 
 import charset_normalizer
 from bs4.dammit import EncodingDetector, UnicodeDammit
@@ -25,6 +26,7 @@ _GB_FAMILY = {"gb18030"}
 # Big5 page decoded as GBK turns into rare characters and fails this.
 _MIN_COMMON_SHARE = 0.9
 _SAMPLE = 4000
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def _canonical(name: str | None) -> str | None:
@@ -53,16 +55,10 @@ def _plausible(text: str, encoding: str) -> bool:
     """Whether ``text`` looks like real Chinese for a GB-family decode (see _MIN_COMMON_SHARE)."""
     if encoding not in _GB_FAMILY:
         return True
-    cjk = [ch for ch in text[:_SAMPLE * 4] if "\u4e00" <= ch <= "\u9fff"][:_SAMPLE]
+    cjk = "".join(_CJK.findall(text, 0, _SAMPLE * 4))[:_SAMPLE]
     if len(cjk) < 20:
         return True
-    common = 0
-    for ch in cjk:
-        try:
-            ch.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        common += 1
+    common = len(cjk) - cjk.encode("gb2312", errors="replace").count(b"?")
     return common / len(cjk) >= _MIN_COMMON_SHARE
 
 

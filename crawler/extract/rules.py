@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from lxml import etree
+
 # A paragraph longer than this, or with two or more sentence marks (，。；), is never chrome by
 # text alone: furniture is short and unpunctuated, and a body sentence that merely mentions
 # "打印" or "访问量" must survive.
@@ -80,24 +82,14 @@ DEFAULT_CHROME_TOKENS: tuple[str, ...] = (
     "ewm", "qrcode", "jiucuo", "conac", "login", "search", "searchbox", "friendlink", "links", "yqlj",
 )
 
-# Containers that Chinese government CMSs use for an article body: hints, never the only way.
-# A hint wins when it holds most of the page's article-like text (see body.py).
-DEFAULT_BODY_HINTS: tuple[str, ...] = (
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//div[contains(@class, 'trs_editor_view')]",
-    "//div[contains(@class, 'TRS_PreAppend')]",
-    "//*[@id='UCAP-CONTENT']",
-    "//*[@id='zoomcon']",
-    "//*[@id='zoom']",
-    "//div[contains(@class, 'article-content')]",
-    "//div[contains(@class, 'wzzw-article')]",
-    "//div[contains(@class, 'gkxl-article')]",
-    "//div[contains(@class, 'pages_content')]",
-    "//div[@id='info_content']",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' view ')]",
-    "//div[contains(@class, 'Custom_UnionStyle')]",
-    "//article",
+# Containers that Chinese government CMSs use for an article body (class words and ids):
+# hints, never the only way. A hint wins when it holds most of the page's article-like text
+# (see body.py).
+DEFAULT_BODY_CLASSES: tuple[str, ...] = (
+    "TRS_Editor", "trs_editor_view", "TRS_PreAppend", "Custom_UnionStyle", "article-content", "wzzw-article",
+    "gkxl-article", "pages_content", "view", "TRS_UEDITOR",
 )
+DEFAULT_BODY_IDS: tuple[str, ...] = ("UCAP-CONTENT", "zoomcon", "zoom", "info_content", "content-fontsize")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +101,11 @@ class ChromeRules:
     chrome_tags: tuple[str, ...] = DEFAULT_CHROME_TAGS
     chrome_tokens: tuple[str, ...] = DEFAULT_CHROME_TOKENS
     chrome_xpath: tuple[str, ...] = ()
-    body_hints: tuple[str, ...] = DEFAULT_BODY_HINTS
+    body_classes: tuple[str, ...] = DEFAULT_BODY_CLASSES
+    body_ids: tuple[str, ...] = DEFAULT_BODY_IDS
     body_xpath: str | None = None
     max_chrome_chars: int = MAX_CHROME_CHARS
+    chrome_token_set: frozenset[str] = field(init=False, repr=False, compare=False)
     _text_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _widget_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -125,6 +119,7 @@ class ChromeRules:
             r"^(?:[\s\[\]【】()（）|｜/·•:：,，、<>《》\-—_]|" + "|".join(map(re.escape, words)) + r")+$",
             re.IGNORECASE,
         )
+        object.__setattr__(self, "chrome_token_set", frozenset(t.lower() for t in self.chrome_tokens))
         object.__setattr__(self, "_text_re", text_re)
         object.__setattr__(self, "_widget_re", widget_re)
 
@@ -146,6 +141,13 @@ class ChromeRules:
             chrome_xpath=self.chrome_xpath + tuple(xpath),
             body_xpath=body_xpath or self.body_xpath,
         )
+
+    def is_body_hint(self, element: etree._Element) -> bool:
+        """Whether the element carries a known body-container class or id."""
+        if element.get("id") in self.body_ids:
+            return True
+        classes = element.get("class")
+        return bool(classes) and any(name in self.body_classes for name in classes.split())
 
     def is_chrome_text(self, paragraph: str) -> bool:
         """Whether a whole paragraph is furniture by its text alone."""
