@@ -150,15 +150,16 @@ class ArchiveRun:
 def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
     """The numbers of one portal crawl, from its Scrapy stats, with its status and problems.
 
-    ``status`` is ``ok``, ``blocked`` (anti-bot challenge), ``broken`` (soft 404s, nothing
-    reachable, robots.txt forbids everything, errors only) or ``limited`` (page limit hit), so
-    a portal with no reports is never confused with one that could not be read.
+    ``status`` is ``ok``; ``blocked`` (anti-bot challenge); ``broken`` (soft 404s, or no list
+    page readable); ``limited`` (page limit hit); ``empty`` (lists read, no candidate on them);
+    ``degraded`` (other problems, listed). A portal with no reports is thus never confused with
+    one that could not be read.
     """
     get = stats.get
     summary: dict[str, Any] = {
         "pages_fetched": get("crawl/responses", 0),
         "report_fetches": get("crawl/report_fetches", 0),
-        "not_modified": get("archive/not_modified", 0),
+        "not_modified": get("crawl/report_not_modified", 0),
         "new_documents": get("archive/new_document", 0),
         "new_versions": get("archive/new_version", 0),
         "unchanged": get("archive/unchanged", 0),
@@ -202,6 +203,8 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         summary["status"] = "limited"
     elif reason != "finished":
         summary["status"] = reason
+    elif problems and problems[-1].startswith("nothing_found"):
+        summary["status"] = "empty"
     else:
         summary["status"] = "ok" if not problems else "degraded"
     return summary

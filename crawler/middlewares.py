@@ -10,6 +10,8 @@
 * :class:`PortalHealthMiddleware` — anti-bot challenges (412/521 with a script) and soft 404s
   are counted as portal problems, so a blocked portal is never reported as one without reports.
 * :class:`FetchLogMiddleware` — every fetch (errors included) goes to the archive's fetch log.
+* :class:`RevalidatePolicy` — the HTTP cache keeps list pages and rejected candidates, so an
+  unchanged night costs 304s for them too.
 """
 
 from __future__ import annotations
@@ -163,8 +165,13 @@ class FetchLogMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
-        self.crawler.stats.inc_value("crawl/responses")
-        self.crawler.stats.inc_value("crawl/bytes", len(response.body))
+        stats = self.crawler.stats
+        stats.inc_value("crawl/responses")
+        stats.inc_value("crawl/bytes", len(response.body))
+        if request.meta.get("role") == "report" and not request.meta.get("parts"):
+            stats.inc_value("crawl/report_fetches")
+            if response.status == 304:
+                stats.inc_value("crawl/report_not_modified")
         if request.meta.get("role") == "report" and response.status in (200, 304):
             return response
         run = self.crawler.get_extension(ArchiveRun)
@@ -192,16 +199,25 @@ def _header(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class ListRevalidatePolicy(RFC2616Policy):
-    """HTTP cache policy for list pages: store them, and always revalidate before use.
+class RevalidatePolicy(RFC2616Policy):
+    """HTTP cache policy for list pages and unarchived candidates: store them, always revalidate.
 
-    List pages are fetched every night, but an unchanged one should cost a 304, not its
-    bytes: the cached copy is sent back to the spider after the server says "not modified".
-    Reports are not cached here (``dont_cache``); their validators live in the archive.
+    Lists are read every night and candidates the extraction rejected (news, work plans) are
+    met again on them; an unchanged one should cost a 304, not its bytes, and the cached copy
+    goes back to the spider once the server says "not modified". Archived reports are not
+    cached here: their validators live in the archive (the request already carries them) and
+    their 304 is what the archive records as a sighting.
     """
 
     def should_cache_request(self, request: Request) -> bool:
-        return request.meta.get("role") == "list" and super().should_cache_request(request)
+        if request.meta.get("role") not in ("list", "report"):
+            return False
+        if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
+            return False
+        return super().should_cache_request(request)
 
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        # Never fresh: always ask the server, with the cached copy's validators (the parent
+        # policy sets them on its own "stale" path).
+        self._set_conditional_validators(request, cachedresponse)
         return False

@@ -17,7 +17,7 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import DropItem, IgnoreRequest
 
 from crawler.extensions import ArchiveRun
@@ -53,8 +53,8 @@ class ExtractionPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def open_spider(self, spider: Spider) -> None:
-        portal = getattr(spider, "portal", None)
+    def open_spider(self) -> None:
+        portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None:
             self.encoding = portal.encoding
             self.rules = ChromeRules.default().extend(
@@ -121,19 +121,26 @@ class AttachmentPipeline:
         wanted = [a for a in extraction.attachments if a.type in READ_ATTACHMENTS][:MAX_ATTACHMENTS]
         for attachment in wanted:
             item.attachments.append(await self.read(attachment.url, attachment.name, attachment.type))
+        if len(extraction.text) < COVER_PAGE_CHARS:
+            self.use_attachment_text(item)
         if extraction.kind != REPORT_KIND:
-            texts = [a for a in item.attachments if a.status == "ok" and a.text]
-            if not texts:
-                self.crawler.stats.inc_value("crawl/rejected_by_kind")
-                raise DropItem(f"not a report: cover page without readable attachment: {item.url}", log_level="INFO")
-            extraction.paragraphs = [p for a in texts for p in a.text.split("\n")]
-            extraction.text = canonical_text(extraction.paragraphs)
-            extraction.content_hash = content_hash(extraction.text)
-            extraction.kind = classify(extraction.title, extraction.paragraphs)
-            if extraction.kind != REPORT_KIND:
-                self.crawler.stats.inc_value("crawl/rejected_by_kind")
-                raise DropItem(f"not a report: kind={extraction.kind} (from attachments): {item.url}", log_level="INFO")
+            self.crawler.stats.inc_value("crawl/rejected_by_kind")
+            self.crawler.stats.inc_value(f"crawl/rejected_by_kind/{extraction.kind}")
+            raise DropItem(f"not a report: kind={extraction.kind} (cover page): {item.url}", log_level="INFO")
         return item
+
+    @staticmethod
+    def use_attachment_text(item: ReportPage) -> None:
+        """A cover page ("全文详见附件") stands for its attachment: the report's text is the attachment's."""
+        extraction: Extraction = item.extraction
+        texts = [a.text for a in item.attachments if a.status == "ok" and a.text]
+        if not texts:
+            return
+        extraction.paragraphs = [p for text in texts for p in text.split("\n")]
+        extraction.text = canonical_text(extraction.paragraphs)
+        extraction.content_hash = content_hash(extraction.text)
+        if extraction.kind != REPORT_KIND:
+            extraction.kind = classify(extraction.title, extraction.paragraphs)
 
     async def read(self, url: str, name: str | None, kind: str) -> AttachmentRecord:
         from storage.records import AttachmentRecord
@@ -169,8 +176,8 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, crawler.get_extension(ArchiveRun))
 
-    def open_spider(self, spider: Spider) -> None:
-        self.portal = getattr(spider, "portal", None)
+    def open_spider(self) -> None:
+        self.portal = getattr(self.crawler.spider, "portal", None)
 
     def process_item(self, item: Any) -> Any:
         stats = self.crawler.stats

@@ -72,10 +72,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchLogMiddleware": 950,
 }
 
-# List pages are cached and revalidated every night (an unchanged list costs a 304); reports
-# are not cached here, their validators are the archive's. `crawler crawl --cache-dir` sets the dir.
+# List pages and candidates not (yet) archived are cached and revalidated every night (unchanged
+# costs a 304); archived reports use the archive's validators. `crawler crawl --cache-dir` sets the dir.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "crawler.middlewares.ListRevalidatePolicy"
+HTTPCACHE_POLICY = "crawler.middlewares.RevalidatePolicy"
 HTTPCACHE_DIR = "httpcache"
 
 SPIDER_MIDDLEWARES: dict[str, int] = {}

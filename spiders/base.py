@@ -28,12 +28,16 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
+from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
 from crawler.portals import Portal, host_allowed
 
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# The meta keys of a report request that carry over to its further parts and redirects.
+_REPORT_META = ("role", "hops", "list_title", "list_date", "list_referer", "dont_redirect",
+                "handle_httpstatus_list", "first_etag", "first_last_modified")
 GONE_STATUSES = (404, 410)
 
 # Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
@@ -185,7 +189,6 @@ class PortalSpider(scrapy.Spider):
                 "list_date": link.date,
                 "list_referer": referer,
                 "dont_redirect": True,
-                "dont_cache": True,
                 "handle_httpstatus_list": [304, *GONE_STATUSES, *REDIRECT_STATUSES],
             },
         )
@@ -197,6 +200,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crawl/list_not_text")
             return
+        response = self.decoded(response)
         hops = response.meta.get("hops", 0)
         self.crawler.stats.inc_value("crawl/list_pages")
         for link in self.list_links(response):
@@ -216,6 +220,17 @@ class PortalSpider(scrapy.Spider):
             yield self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
         for request in self.list_pages(response):
             yield request
+
+    def decoded(self, response: TextResponse) -> TextResponse:
+        """The list page decoded as the extraction would: the portal's encoding, else what the bytes are.
+
+        County portals declare GBK only in a ``<meta>``, declare nothing, or declare the wrong
+        charset; list titles decoded wrongly would match no keyword and hide every report.
+        """
+        _, encoding = decode_body(response.body, _header(response, "Content-Type"), self.portal.encoding)
+        if encoding in ("unknown", response.encoding):
+            return response
+        return response.replace(encoding=encoding)
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
         """Article links on a list page; the portal's ``[selectors].list_items`` wins over the family's."""
@@ -278,8 +293,6 @@ class PortalSpider(scrapy.Spider):
         meta = response.meta
         parts: list[tuple[str, bytes]] = meta.get("parts", [])
         first_url = parts[0][0] if parts else response.url
-        if not parts:
-            self.crawler.stats.inc_value("crawl/report_fetches")
         if response.status == 304:
             yield ReportNotModified(
                 self.portal.name,
@@ -296,12 +309,10 @@ class PortalSpider(scrapy.Spider):
         if response.status in REDIRECT_STATUSES:
             yield from self._redirected(response, now)
             return
+        meta = {key: meta[key] for key in _REPORT_META if key in meta}
         if not parts:
-            meta = {
-                **meta,
-                "first_etag": _header(response, "ETag"),
-                "first_last_modified": _header(response, "Last-Modified"),
-            }
+            meta["first_etag"] = _header(response, "ETag")
+            meta["first_last_modified"] = _header(response, "Last-Modified")
         parts = [*parts, (response.url, response.body)]
         fetched = {url for url, _ in parts}
         for url in self.article_parts(response, first_url):
@@ -341,7 +352,8 @@ class PortalSpider(scrapy.Spider):
         if response.meta.get("redirect_times", 0) >= 3:
             yield ReportGone(self.portal.name, response.url, now, response.status, "redirect loop")
             return
-        meta = {**response.meta, "redirect_times": response.meta.get("redirect_times", 0) + 1}
+        meta = {key: response.meta[key] for key in _REPORT_META if key in response.meta}
+        meta["redirect_times"] = response.meta.get("redirect_times", 0) + 1
         yield response.request.replace(url=target, meta=meta, dont_filter=True)
 
     def article_parts(self, response: Response, first_url: str) -> list[str]:
@@ -359,11 +371,12 @@ class PortalSpider(scrapy.Spider):
                 if len(args) == 4 and args[2] == stem:
                     urls.extend(pager_urls(first_url, args))
         for anchor in response.xpath("//a[@href]"):
-            if text_of(anchor) in _NEXT_TEXTS[:3]:
+            label = text_of(anchor)
+            if label.isdigit() or label in _NEXT_TEXTS[:3]:
                 url = response.urljoin(anchor.attrib["href"])
                 if _page_stem(url).startswith(stem + "_"):
                     urls.append(url)
-        return [u for u in dict.fromkeys(urls) if u != first_url]
+        return sorted((u for u in dict.fromkeys(urls) if u != first_url), key=_part_number)
 
     def report_failed(self, failure: Any) -> None:
         """A report request that failed for good (DNS, timeout after retries): logged and counted."""
@@ -381,6 +394,12 @@ def _page_stem(url: str) -> str:
     """``…/202401/t20240116_1134.html`` -> ``t20240116_1134``."""
     name = urlsplit(url).path.rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _part_number(url: str) -> int:
+    """``t2015_67430_3.html`` -> 3 (the order of a split article's parts)."""
+    suffix = _page_stem(url).rsplit("_", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
 
 
 def _same_host(base: str, url: str) -> bool:

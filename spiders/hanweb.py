@@ -64,13 +64,30 @@ class HanwebSpider(PortalSpider):
                 yield from links_in(record.text or "", response.url)
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Proxy pages: all of them when the totals are known, else a probe whose answer tells them."""
         yield from super().list_pages(response)
-        if response.meta.get("dataproxy"):
-            return  # the first page planned every proxy page of its unit
+        role = response.meta.get("dataproxy")
+        if role == "page":
+            return
         hops = response.meta.get("hops", 0)
         for store in self._datastores(response):
-            for url in self.proxy_pages(store, response):
-                yield self.list_request(url, hops=hops, pages=1, meta={"dataproxy": True})
+            if role == "probe":
+                totals = _int(store, "totalrecord"), _int(store, "totalpage")
+                urls = self.proxy_pages(response.meta["nextgroup"], len(store.findall(".//record")), *totals)
+                urls = [u for u in urls if u != response.url]
+            else:
+                nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", response.url)), None)
+                if nextgroup is None:
+                    continue
+                totals = _int(store, "totalrecord") or _script_int(response, "totalRecord"), _int(store, "totalpage")
+                urls = self.proxy_pages(nextgroup.url, len(store.findall(".//record")), *totals)
+                if not urls:
+                    yield self.list_request(
+                        nextgroup.url, hops=hops, pages=1, meta={"dataproxy": "probe", "nextgroup": nextgroup.url}
+                    )
+                    continue
+            for url in urls:
+                yield self.list_request(url, hops=hops, pages=1, meta={"dataproxy": "page"})
 
     def _datastores(self, response: TextResponse) -> Iterator[etree._Element]:
         if response.meta.get("dataproxy"):
@@ -83,36 +100,43 @@ class HanwebSpider(PortalSpider):
             if store is not None:
                 yield store
 
-    def proxy_pages(self, store: etree._Element, response: TextResponse) -> list[str]:
-        """Every later proxy page of one unit, from its ``<nextgroup>`` link and totals."""
-        nextgroup = store.findtext("nextgroup") or ""
-        links = list(links_in(nextgroup, response.url))
-        if not links:
-            return []
-        parts = urlsplit(links[0].url)
+    def proxy_pages(self, nextgroup: str, records: int, total_records: int | None, total_pages: int | None) -> list[str]:
+        """Every proxy page of a unit after the records already seen, or ``[]`` if the totals are unknown.
+
+        ``records`` is how many records the page at hand carried (the page size). A
+        ``startrecord``/``endrecord`` link is paged in groups of its own size; a ``page=N`` link
+        by page number, from the page after the one it names.
+        """
+        parts = urlsplit(nextgroup)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        records = len(store.findall(".//record"))
-        total_records = _int(store, "totalrecord")
-        total_pages = _int(store, "totalpage")
         limit = self.portal.limits.max_pages
-        urls = []
+        urls: list[str] = []
         if "startrecord" in query or "endrecord" in query:
-            per_page = int(query.get("perpage") or records or 15)
             if total_records is None:
-                return [links[0].url]
+                return []
             start = int(query.get("startrecord") or records + 1)
-            group = max(int(query.get("endrecord") or start + per_page - 1) - start + 1, per_page)
+            end = int(query.get("endrecord") or start + max(records, 1) - 1)
+            group = max(end - start + 1, 1)
             while start <= total_records and len(urls) < limit:
                 query.update(startrecord=str(start), endrecord=str(min(start + group - 1, total_records)))
                 urls.append(urlunsplit(parts._replace(query=urlencode(query))))
                 start += group
-        else:
-            if total_pages is None and total_records and records:
-                total_pages = -(-total_records // records)
-            first = int(query.get("page") or 2)
-            if total_pages is None:
-                return [links[0].url]
-            for page in range(first, min(total_pages, first + limit) + 1):
-                query["page"] = str(page)
-                urls.append(urlunsplit(parts._replace(query=urlencode(query))))
+            return urls
+        if total_pages is None and total_records is not None and records:
+            total_pages = -(-total_records // records)
+        if total_pages is None:
+            return []
+        first = int(query.get("page") or 1)
+        for page in range(first, min(total_pages, first + limit - 1) + 1):
+            query["page"] = str(page)
+            urls.append(urlunsplit(parts._replace(query=urlencode(query))))
         return urls
+
+
+def _script_int(response: TextResponse, name: str) -> int | None:
+    """An integer a column page's inline script assigns (``var totalRecord=42``); read from JS text."""
+    pattern = re.compile(rf"\b{name}\s*[=:]\s*(\d+)")
+    for script in response.xpath("//script[not(@src)]/text()").getall():
+        if match := pattern.search(script):
+            return int(match.group(1))
+    return None

@@ -1,0 +1,177 @@
+"""``crawler crawl``: harvest portals into the archive, many at once in one process.
+
+Exit codes: 0 the crawl ran (portal problems such as "blocked" are reported in the summary,
+not as failures); 1 a fatal error (the archive cannot be opened, the crawl machinery failed);
+2 a usage error (no portal named, an unknown or invalid portal named).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crawler.cli.options import db_option, json_option, portals_dir_option
+
+logger = logging.getLogger(__name__)
+
+
+class BarProgress:
+    """The crawl's progress bar on stderr: portals done, pages fetched, reports found."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.bar = Progress(
+            TextColumn("[bold]crawl"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("portals · {task.fields[pages]} pages · {task.fields[reports]} reports · {task.fields[mb]:.1f} MB"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task = self.bar.add_task("crawl", total=total, pages=0, reports=0, mb=0.0)
+        self.pages = self.reports = self.bytes = 0
+
+    def __enter__(self) -> BarProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def portal_started(self, name: str) -> None:
+        pass
+
+    def page_fetched(self, name: str, size: int) -> None:
+        self.pages += 1
+        self.bytes += size
+        if self.pages % 10 == 0:
+            self._refresh()
+
+    def report_recorded(self, name: str, outcome: str) -> None:
+        if outcome == "ReportPage":
+            self.reports += 1
+
+    def portal_finished(self, name: str, summary: dict[str, Any]) -> None:
+        self.bar.advance(self.task)
+        if summary["status"] not in ("ok", "degraded"):
+            self.bar.console.print(f"[yellow]{name}: {summary['status']}[/] — {'; '.join(summary['problems'])}")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.bar.update(self.task, pages=self.pages, reports=self.reports, mb=self.bytes / 1e6)
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    """The human summary: totals, then the portals that need an operator's look."""
+    table = Table(title="crawl summary", show_header=False)
+    for key in ("portals", "pages_fetched", "report_fetches", "not_modified", "new_documents", "new_versions",
+                "unchanged", "duplicates", "removed", "rejected", "errors"):
+        table.add_row(key, str(summary[key]))
+    table.add_row("bytes", f"{summary['bytes'] / 1e6:.1f} MB")
+    console.print(table)
+    troubled = {n: p for n, p in summary["per_portal"].items() if p["status"] not in ("ok",)}
+    if troubled:
+        issues = Table(title="portals needing a look")
+        issues.add_column("portal")
+        issues.add_column("status")
+        issues.add_column("problems")
+        for name, portal in sorted(troubled.items()):
+            colour = "red" if portal["status"] in ("blocked", "broken", "failed") else "yellow"
+            issues.add_row(name, f"[{colour}]{portal['status']}[/]", "\n".join(portal["problems"]))
+        console.print(issues)
+    for error in summary["config_errors"]:
+        console.print(f"[red]config error[/] {error}")
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_portals", is_flag=True, help="Crawl every valid portal in the portals directory.")
+@portals_dir_option
+@db_option
+@json_option
+@click.option("--jobdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep each portal's request queue under DIR/NAME so an interrupted crawl resumes (Scrapy JOBDIR).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/httpcache"),
+              show_default=True, help="HTTP cache of list pages (revalidated every crawl; an unchanged list costs a 304).")
+@click.option("--parallel", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Portals crawled at the same time.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
+              help="Scrapy log level (default: WARNING with a progress bar or --json, else INFO).")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=1 (repeatable).")
+def crawl(
+    names: tuple[str, ...],
+    all_portals: bool,
+    portals_dir: Path,
+    db_url: str | None,
+    as_json: bool,
+    jobdir: Path | None,
+    cache_dir: Path,
+    parallel: int,
+    log_level: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Harvest NAMES (or --all) into the archive, in one process.
+
+    \b
+    Examples:
+      crawler crawl --all
+      crawler crawl sim_trs_0002 sim_hanweb_0000 --json
+      crawler crawl --all --portals-dir /tmp/farm-portals --db sqlite:///tmp/a.db
+    """
+    from crawler.run import crawl_settings, run_portals, select_portals
+    from storage.errors import ArchiveError
+
+    if not names and not all_portals:
+        raise click.UsageError("name at least one portal, or use --all")
+    err = Console(stderr=True)
+    interactive = err.is_terminal and not as_json
+    settings = crawl_settings(
+        db_url=db_url,
+        portals_dir=portals_dir,
+        jobdir=jobdir,
+        cache_dir=cache_dir,
+        log_level=log_level or ("WARNING" if interactive or as_json else "INFO"),
+        overrides=dict(_setting(o) for o in overrides),
+    )
+    try:
+        portals, config_errors, loader = select_portals(settings, names, all_portals=all_portals)
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    for error in config_errors:
+        err.print(f"[red]skipped invalid portal config[/] {error}")
+    if not portals:
+        raise click.UsageError(f"no valid portal to crawl in {portals_dir}")
+    try:
+        if interactive:
+            with BarProgress(err, len(portals)) as bar:
+                result = run_portals(portals, settings, loader=loader, parallel=parallel, progress=bar)
+        else:
+            result = run_portals(portals, settings, loader=loader, parallel=parallel)
+    except ArchiveError as exc:
+        err.print(f"[red]archive error:[/] {exc}")
+        sys.exit(1)
+    result.config_errors = [str(e) for e in config_errors]
+    summary = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_summary(Console(), summary)
+
+
+def _setting(assignment: str) -> tuple[str, Any]:
+    name, sep, value = assignment.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"{assignment!r} is not NAME=VALUE", param_hint="--set")
+    try:
+        return name, json.loads(value)
+    except ValueError:
+        return name, value

@@ -1,0 +1,207 @@
+"""Run many portal crawls in one process and one reactor, a bounded number at a time.
+
+Each portal is its own Scrapy crawler (its own settings, stats and archive run), so a slow or
+blocked portal never holds up the others' stats, and ``scrapy crawl NAME`` and
+``crawler crawl NAME`` run exactly the same spider. At most ``parallel`` crawlers are alive
+at once: memory stays flat in the number of portals, and the per-domain politeness settings
+still apply inside each crawler.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.extensions import SUMMARY_KEYS, dispose_engines, open_archive, portal_summary
+from crawler.portals import Portal, PortalError
+from crawler.spiderloader import PortalSpiderLoader, spider_class
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PARALLEL = 8
+
+
+def crawl_settings(
+    *,
+    db_url: str | None = None,
+    portals_dir: Path | None = None,
+    jobdir: Path | None = None,
+    cache_dir: Path | None = None,
+    archive: bool = True,
+    log_level: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """The project's settings (``crawler/settings.py``) with the command line's choices on top.
+
+    Built from the module rather than from ``scrapy.cfg``, so the CLI works from any directory.
+    """
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    cmdline = {
+        "ARCHIVE_DB_URL": db_url,
+        "PORTALS_DIR": str(portals_dir) if portals_dir else None,
+        "JOBDIR_ROOT": str(jobdir) if jobdir else None,
+        "HTTPCACHE_DIR": str(cache_dir.resolve()) if cache_dir else None,
+        "LOG_LEVEL": log_level,
+        "CRAWL_COMMAND": " ".join(sys.argv),
+    }
+    settings.setdict({k: v for k, v in cmdline.items() if v is not None}, priority="cmdline")
+    if not archive:
+        settings.set("ARCHIVE_ENABLED", False, priority="cmdline")
+    settings.setdict(overrides or {}, priority="cmdline")
+    return settings
+
+
+@dataclass
+class CrawlResult:
+    """What one ``crawler crawl`` did: per-portal summaries, totals and the config errors seen."""
+
+    portals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config_errors: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+    def totals(self) -> dict[str, int]:
+        return {key: sum(p.get(key, 0) for p in self.portals.values()) for key in SUMMARY_KEYS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` summary: totals at the top level, then per-portal details and problems."""
+        return {
+            "portals": len(self.portals),
+            **self.totals(),
+            "run_id": self.run_id,
+            "blocked": sorted(n for n, p in self.portals.items() if p["status"] == "blocked"),
+            "broken": sorted(n for n, p in self.portals.items() if p["status"] == "broken"),
+            "config_errors": self.config_errors,
+            "per_portal": self.portals,
+        }
+
+
+class Progress:
+    """Callbacks a front end (the CLI's progress bar) gets from a crawl; all optional no-ops here."""
+
+    def portal_started(self, name: str) -> None: ...
+
+    def page_fetched(self, name: str, size: int) -> None: ...
+
+    def report_recorded(self, name: str, outcome: str) -> None: ...
+
+    def portal_finished(self, name: str, summary: dict[str, Any]) -> None: ...
+
+
+def select_portals(
+    settings: Settings, names: Iterable[str] = (), *, all_portals: bool = False
+) -> tuple[list[Portal], list[PortalError], PortalSpiderLoader]:
+    """The portals to crawl (by name, or all valid ones), the config errors met, and the loader."""
+    loader = PortalSpiderLoader.from_settings(settings)
+    names = list(names)
+    unknown = [n for n in names if n not in loader.portals]
+    if unknown:
+        errors = {e.path.stem: str(e) for e in loader.errors}
+        details = "; ".join(errors.get(n, f"no {n}.toml in {loader.portals_dir}") for n in unknown)
+        raise KeyError(f"unknown or invalid portal(s) {', '.join(unknown)}: {details}")
+    chosen = list(loader.portals.values()) if all_portals else [loader.portals[n] for n in names]
+    return chosen, loader.errors, loader
+
+
+def run_portals(
+    portals: list[Portal],
+    settings: Settings,
+    *,
+    loader: PortalSpiderLoader | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    progress: Progress | None = None,
+) -> CrawlResult:
+    """Crawl ``portals`` in this process (blocking until all are done) and return the summary.
+
+    The crawl as a whole gets its own archive run (``portal`` NULL) holding the totals; each
+    portal's run holds that portal's numbers.
+    """
+    progress = progress or Progress()
+    result = CrawlResult()
+    custom = loader.custom if loader else {}
+    archive = open_archive(settings.get("ARCHIVE_DB_URL")) if settings.getbool("ARCHIVE_ENABLED", True) else None
+    if archive is not None:
+        result.run_id = archive.start_run(None, command=settings.get("CRAWL_COMMAND"))
+    process = CrawlerProcess(settings)
+
+    from twisted.internet.defer import DeferredList, DeferredSemaphore
+
+    semaphore = DeferredSemaphore(max(1, parallel))
+    watchers: dict[str, _Watcher] = {}
+
+    def crawl_one(portal: Portal) -> Any:
+        crawler = process.create_crawler(spider_class(portal, custom))
+        _Watcher(crawler, portal.name, progress, result, watchers)
+        progress.portal_started(portal.name)
+        deferred = process.crawl(crawler)
+        deferred.addErrback(_crawl_failed, portal.name, result, progress)
+        return deferred
+
+    crawls = DeferredList([semaphore.run(crawl_one, portal) for portal in portals], consumeErrors=True)
+    crawls.addBoth(_stop_reactor)
+    status = "failed"
+    try:
+        if not crawls.called:
+            process.start(stop_after_crawl=False)
+        status = "finished"
+    finally:
+        if archive is not None and result.run_id is not None:
+            totals = {"portals": len(result.portals), **result.totals()}
+            archive.finish_run(result.run_id, totals, status)
+        dispose_engines()
+    return result
+
+
+class _Watcher:
+    """Relays one crawler's signals to the progress hooks and keeps its summary at the end.
+
+    Scrapy holds signal receivers weakly, so the watchers are kept alive by ``run_portals``
+    until their crawler closes, then let go (a finished crawler's memory is freed).
+    """
+
+    def __init__(self, crawler: Crawler, name: str, progress: Progress, result: CrawlResult, live: dict) -> None:
+        self.crawler, self.name, self.progress, self.result, self.live = crawler, name, progress, result, live
+        live[name] = self
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def response_received(self, response: Any, request: Any, spider: Any) -> None:
+        self.progress.page_fetched(self.name, len(response.body))
+
+    def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
+        self.progress.report_recorded(self.name, type(item).__name__)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        summary = portal_summary(self.crawler.stats.get_stats(), reason)
+        self.result.portals[self.name] = summary
+        self.progress.portal_finished(self.name, summary)
+        self.live.pop(self.name, None)
+
+
+def _crawl_failed(failure: Any, name: str, result: CrawlResult, progress: Progress) -> None:
+    """A crawler that could not run at all (bad settings, archive unreachable): recorded, others go on."""
+    logger.error("portal %s: crawl failed: %s", name, failure.getErrorMessage())
+    if name in result.portals:
+        return
+    summary = portal_summary({}, "failed")
+    summary["status"] = "failed"
+    summary["problems"] = [f"crawl_failed: {failure.getErrorMessage()}"]
+    result.portals[name] = summary
+    progress.portal_finished(name, summary)
+
+
+
+def _stop_reactor(_: Any) -> None:
+    from twisted.internet import reactor
+
+    if reactor.running:
+        reactor.stop()
