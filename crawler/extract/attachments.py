@@ -27,6 +27,15 @@ _EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "xls": 
 _CONVERT_TIMEOUT = 60
 
 
+def document_type(body: bytes) -> str | None:
+    """``"pdf"`` or ``"docx"`` when the bytes themselves are one (whatever the server claimed), else ``None``."""
+    if body.startswith(b"%PDF"):
+        return "pdf"
+    if body.startswith(b"PK\x03\x04") and attachment_type("", None, body) == "docx":
+        return "docx"
+    return None
+
+
 def attachment_type(url: str, content_type: str | None = None, body: bytes = b"") -> str:
     """The file type from the bytes' magic, else the Content-Type, else the URL's extension."""
     if body.startswith(b"%PDF"):

@@ -65,9 +65,9 @@ def extract(
         result.problems.append("too_large")
         log.info("%s: body of %d bytes is over the %d-byte limit", url, len(body), MAX_BODY_BYTES)
         return result
-    kind = attachment_files.attachment_type(url, content_type, body[:8] if not body.startswith(b"PK") else body)
-    if kind in ("pdf", "docx"):
-        return _extract_document(body, url, kind, result)
+    document = attachment_files.document_type(body)
+    if document is not None:
+        return _extract_document(body, url, document, result)
     if body.startswith(_IMAGE_MAGIC) or _looks_binary(body):
         result.problems.append("binary")
         return result
@@ -190,11 +190,10 @@ def _header_lines(root: html.HtmlElement) -> list[str]:
             continue
         seen.add(element)
         raw = element.text_content()
-        if len(raw) > 300:  # a body paragraph that mentions a date, not a header line
+        # A body paragraph that mentions a date is long, and a header line starts with its label.
+        if len(raw) > 300 or not metadata.is_meta_line(raw.strip()):
             continue
-        text = clean_paragraph(raw)
-        if text and metadata.is_meta_line(text):
-            lines.append(text)
+        lines.append(clean_paragraph(raw))
     return lines
 
 
@@ -205,11 +204,13 @@ def _heading_title(root: html.HtmlElement, html_title: str | None, site_name: st
     for element in _HEADINGS(root):
         text = clean_paragraph(element.text_content())
         squeezed = "".join(text.split())
-        if not (4 <= len(squeezed) <= 150) or squeezed == site_name or element.find(".//a") is not None and element.tag != "h1":
+        if not 4 <= len(squeezed) <= 150 or squeezed == site_name:
+            continue
+        if element.tag != "h1" and element.find(".//a") is not None:  # a "title" class on a link list
             continue
         if page_title and squeezed in page_title and len(squeezed) >= 6:
             return text
-        if first_h1 is None and element.tag == "h1" and metadata.is_meta_line(text) is False:
+        if first_h1 is None and element.tag == "h1" and not metadata.is_meta_line(text):
             first_h1 = text
     return first_h1
 

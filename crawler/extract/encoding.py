@@ -25,7 +25,7 @@ _GB_FAMILY = {"gb18030"}
 # Share of CJK characters a GB-decoded page must have inside GB2312 (the common 6,763): a
 # Big5 page decoded as GBK turns into rare characters and fails this.
 _MIN_COMMON_SHARE = 0.9
-_SAMPLE = 4000
+_SAMPLE = 6000  # characters of the page looked at
 _CJK = re.compile("[\u4e00-\u9fff]")
 
 
@@ -55,7 +55,7 @@ def _plausible(text: str, encoding: str) -> bool:
     """Whether ``text`` looks like real Chinese for a GB-family decode (see _MIN_COMMON_SHARE)."""
     if encoding not in _GB_FAMILY:
         return True
-    cjk = "".join(_CJK.findall(text, 0, _SAMPLE * 4))[:_SAMPLE]
+    cjk = "".join(_CJK.findall(text, 0, _SAMPLE))
     if len(cjk) < 20:
         return True
     common = len(cjk) - cjk.encode("gb2312", errors="replace").count(b"?")

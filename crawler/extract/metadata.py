@@ -212,8 +212,6 @@ def find_meta_blocks(root: html.HtmlElement) -> list[html.HtmlElement]:
     for element in candidates:
         if not any(other is not element and other in chosen for other in element.iterdescendants("table", "ul", "dl", "div")):
             inner.append(element)
-    # A table row split over several innermost blocks still belongs to one record: take the outer
-    # table when several inner blocks share it.
     return inner
 
 

@@ -101,3 +101,10 @@ def test_attachment_links_found_on_the_page_and_in_trs_script():
         ("http://127.0.0.1/files/table.docx", "统计表", "docx"),
     ]
     assert result.published == "2024-03-28"
+
+
+def test_pdf_served_as_html_is_read_as_pdf():
+    result = extract(make_pdf(["Annual report", "Body text of the report"]), "http://127.0.0.1/a.html", "text/html")
+    assert result.title == "Annual report"
+    assert result.paragraphs == ["Body text of the report"]
+    assert result.encoding is None
