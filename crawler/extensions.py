@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Spider, signals
@@ -22,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from sqlalchemy import Engine
 
     from storage.archive import Archive
@@ -44,6 +46,21 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 _engines: dict[str, Engine] = {}
+_STARTED = time.monotonic()
+
+
+def crawl_now(settings: BaseSettings) -> datetime:
+    """The crawl's clock: now, or ``CRAWL_AS_OF`` plus the time elapsed since start.
+
+    ``crawler crawl --as-of`` replays a night of the simulated farm (or a past night for an
+    audit) with the re-check policy, fetch times and run times all on that night's clock.
+    """
+    as_of = settings.get("CRAWL_AS_OF")
+    if not as_of:
+        return datetime.now(UTC)
+    start = datetime.fromisoformat(as_of)
+    start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+    return start + timedelta(seconds=time.monotonic() - _STARTED)
 _upgraded: set[str] = set()
 _engines_lock = threading.Lock()
 
@@ -103,18 +120,24 @@ class ArchiveRun:
             return
         self.archive.upsert_portal(
             portal.name,
+            when=self.now(),
             title=portal.title,
             family=portal.family,
             region_code=portal.region.code,
             config=portal.model_dump(mode="json"),
         )
-        self.run_id = self.archive.start_run(portal=portal.name, command=self.crawler.settings.get("CRAWL_COMMAND"))
+        self.run_id = self.archive.start_run(
+            portal=portal.name, command=self.crawler.settings.get("CRAWL_COMMAND"), started_at=self.now()
+        )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None or self.run_id is None:
             return
         summary = portal_summary(self.crawler.stats.get_stats(), reason)
-        self.archive.finish_run(self.run_id, summary, summary["status"])
+        self.archive.finish_run(self.run_id, summary, summary["status"], finished_at=self.now())
+
+    def now(self) -> datetime:
+        return crawl_now(self.crawler.settings)
 
     def log_fetch(
         self,
@@ -135,7 +158,7 @@ class ArchiveRun:
         self.archive.record_fetch(
             FetchRecord(
                 url=url,
-                fetched_at=datetime.now(UTC),
+                fetched_at=self.now(),
                 run_id=self.run_id,
                 http_status=status,
                 etag=etag,

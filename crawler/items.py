@@ -25,7 +25,7 @@ class ReportPage:
     url: str
     status: int
     fetched_at: datetime
-    bodies: list[bytes]
+    bodies: list[bytes] = field(repr=False)
     urls: list[str]
     content_type: str | None = None
     etag: str | None = None
@@ -33,8 +33,9 @@ class ReportPage:
     list_title: str | None = None
     list_date: str | None = None
     referer: str | None = None
-    extraction: Any = None
-    attachments: list[Any] = field(default_factory=list)
+    extraction: Any = field(default=None, repr=False)
+    attachments: list[Any] = field(default_factory=list, repr=False)
+    text_from: str | None = None
 
 
 @dataclass

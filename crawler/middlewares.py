@@ -200,7 +200,7 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 class RevalidatePolicy(RFC2616Policy):
-    """HTTP cache policy for list pages and unarchived candidates: store them, always revalidate.
+    """HTTP cache policy for lists, unarchived candidates and attachments: store them, always revalidate.
 
     Lists are read every night and candidates the extraction rejected (news, work plans) are
     met again on them; an unchanged one should cost a 304, not its bytes, and the cached copy
@@ -210,7 +210,7 @@ class RevalidatePolicy(RFC2616Policy):
     """
 
     def should_cache_request(self, request: Request) -> bool:
-        if request.meta.get("role") not in ("list", "report"):
+        if request.meta.get("role") not in ("list", "report", "attachment"):
             return False
         if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
             return False

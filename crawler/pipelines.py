@@ -139,13 +139,18 @@ class AttachmentPipeline:
         extraction.paragraphs = [p for text in texts for p in text.split("\n")]
         extraction.text = canonical_text(extraction.paragraphs)
         extraction.content_hash = content_hash(extraction.text)
+        # The page's validators say nothing about its attachment (a portal can swap the file
+        # under an unchanged page), so none are kept: the page and its files are revalidated
+        # through the HTTP cache instead, and a new file makes a new version.
+        item.etag = item.last_modified = None
+        item.text_from = "attachments"
         if extraction.kind != REPORT_KIND:
             extraction.kind = classify(extraction.title, extraction.paragraphs)
 
     async def read(self, url: str, name: str | None, kind: str) -> AttachmentRecord:
         from storage.records import AttachmentRecord
 
-        request = Request(url, meta={"role": "attachment", "dont_cache": True, "handle_httpstatus_all": True})
+        request = Request(url, meta={"role": "attachment", "handle_httpstatus_all": True})
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest:
@@ -215,6 +220,7 @@ class ArchivePipeline:
             "list_date": item.list_date,
             "found_on": item.referer,
             "parts": item.urls if len(item.urls) > 1 else None,
+            "text_from": item.text_from,
             "signed": extraction.signed,
             "published_precision": extraction.published_precision,
             "encoding": extraction.encoding,

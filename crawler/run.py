@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.extensions import SUMMARY_KEYS, dispose_engines, open_archive, portal_summary
+from crawler.extensions import SUMMARY_KEYS, crawl_now, dispose_engines, open_archive, portal_summary
 from crawler.portals import Portal, PortalError
 from crawler.spiderloader import PortalSpiderLoader, spider_class
 
@@ -37,6 +37,7 @@ def crawl_settings(
     cache_dir: Path | None = None,
     archive: bool = True,
     log_level: str | None = None,
+    as_of: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> Settings:
     """The project's settings (``crawler/settings.py``) with the command line's choices on top.
@@ -51,6 +52,7 @@ def crawl_settings(
         "JOBDIR_ROOT": str(jobdir) if jobdir else None,
         "HTTPCACHE_DIR": str(cache_dir.resolve()) if cache_dir else None,
         "LOG_LEVEL": log_level,
+        "CRAWL_AS_OF": as_of,
         "CRAWL_COMMAND": " ".join(sys.argv),
     }
     settings.setdict({k: v for k, v in cmdline.items() if v is not None}, priority="cmdline")
@@ -129,7 +131,7 @@ def run_portals(
     custom = loader.custom if loader else {}
     archive = open_archive(settings.get("ARCHIVE_DB_URL")) if settings.getbool("ARCHIVE_ENABLED", True) else None
     if archive is not None:
-        result.run_id = archive.start_run(None, command=settings.get("CRAWL_COMMAND"))
+        result.run_id = archive.start_run(None, command=settings.get("CRAWL_COMMAND"), started_at=crawl_now(settings))
     process = CrawlerProcess(settings)
 
     from twisted.internet.defer import DeferredList, DeferredSemaphore
@@ -155,7 +157,7 @@ def run_portals(
     finally:
         if archive is not None and result.run_id is not None:
             totals = {"portals": len(result.portals), **result.totals()}
-            archive.finish_run(result.run_id, totals, status)
+            archive.finish_run(result.run_id, totals, status, finished_at=crawl_now(settings))
         dispose_engines()
     return result
 

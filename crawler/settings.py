@@ -50,6 +50,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 0.5
 RETRY_BACKOFF_MAX = 30.0
 
+# Known reports are re-checked when the archive's policy says so (storage.archive.recheck_due),
+# counting as due whatever falls due within this many hours (crawls run once a night).
+RECHECK_HORIZON_HOURS = 12
+
 # Depth is counted by the spiders (pagination is not a hop); Scrapy's limit stays off.
 DEPTH_LIMIT = 0
 # Portal pages can embed inline report links such as `a.htm?x=…`; keep URLs of any sane length.

@@ -20,12 +20,12 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.extract.encoding import decode_body
@@ -161,13 +161,25 @@ class PortalSpider(scrapy.Spider):
                 yield self.report_request(url, link=ListLink(url, ""), hops=0)
 
     def recheck_urls(self) -> list[str]:
-        """Known report URLs due for a re-check, from the archive (empty without one)."""
+        """Known report URLs due for a re-check, from the archive (empty without one).
+
+        Due "by the next crawl": the archive's intervals are whole days and a crawl runs once
+        a night, so a report seen at 02:10 yesterday is asked for at 02:05 today rather than
+        waiting a whole extra cycle (``RECHECK_HORIZON_HOURS``, default 12).
+        """
         from crawler.extensions import ArchiveRun
 
         run = self.crawler.get_extension(ArchiveRun)
         if run is None or run.archive is None:
             return []
-        return run.archive.recheck_due(self.portal.name, datetime.now(UTC))
+        horizon = timedelta(hours=self.crawler.settings.getfloat("RECHECK_HORIZON_HOURS", 12))
+        return run.archive.recheck_due(self.portal.name, self.now() + horizon)
+
+    def now(self) -> datetime:
+        """The crawl's clock (``--as-of`` replays a night; see :func:`crawler.extensions.crawl_now`)."""
+        from crawler.extensions import crawl_now
+
+        return crawl_now(self.crawler.settings)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -226,8 +238,11 @@ class PortalSpider(scrapy.Spider):
 
         County portals declare GBK only in a ``<meta>``, declare nothing, or declare the wrong
         charset; list titles decoded wrongly would match no keyword and hide every report.
+        The portal's ``encoding`` fixes its HTML pages only: a data endpoint (Hanweb's XML
+        proxy, a JSON list) is a different program with its own, usually right, declaration.
         """
-        _, encoding = decode_body(response.body, _header(response, "Content-Type"), self.portal.encoding)
+        override = self.portal.encoding if isinstance(response, HtmlResponse) else None
+        _, encoding = decode_body(response.body, _header(response, "Content-Type"), override)
         if encoding in ("unknown", response.encoding):
             return response
         return response.replace(encoding=encoding)
@@ -289,7 +304,7 @@ class PortalSpider(scrapy.Spider):
 
     def parse_report(self, response: Response) -> Iterator[Any]:
         """A report page: 304 and 404 become state changes, redirects are judged, 200s are stitched."""
-        now = datetime.now(UTC)
+        now = self.now()
         meta = response.meta
         parts: list[tuple[str, bytes]] = meta.get("parts", [])
         first_url = parts[0][0] if parts else response.url

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,9 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
               help="Portals crawled at the same time.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
               help="Scrapy log level (default: WARNING with a progress bar or --json, else INFO).")
+@click.option("--as-of", metavar="DATETIME", default=None,
+              help="Run on this clock (ISO date-time, e.g. 2025-06-03T02:00+08:00) instead of now: "
+              "replays a night of the simulated farm with the re-check policy on that night's time.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=1 (repeatable).")
 def crawl(
@@ -117,6 +121,7 @@ def crawl(
     cache_dir: Path,
     parallel: int,
     log_level: str | None,
+    as_of: str | None,
     overrides: tuple[str, ...],
 ) -> None:
     """Harvest NAMES (or --all) into the archive, in one process.
@@ -140,6 +145,7 @@ def crawl(
         jobdir=jobdir,
         cache_dir=cache_dir,
         log_level=log_level or ("WARNING" if interactive or as_json else "INFO"),
+        as_of=_as_of(as_of),
         overrides=dict(_setting(o) for o in overrides),
     )
     try:
@@ -175,3 +181,13 @@ def _setting(assignment: str) -> tuple[str, Any]:
         return name, json.loads(value)
     except ValueError:
         return name, value
+
+
+def _as_of(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time", param_hint="--as-of") from None
+    return value
