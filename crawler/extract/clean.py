@@ -15,23 +15,27 @@ from lxml_html_clean import Cleaner
 
 from crawler.extract.rules import ChromeRules
 
+# Only the passes that matter for text: every enabled option is one more walk of the tree.
+# Comments and processing instructions are already dropped by the parser; frames, embedded
+# objects and media go with ``kill_tags`` (one pass), and attributes are never output.
 _CLEANER = Cleaner(
     scripts=True,
-    javascript=False,  # on* attributes and javascript: links are never text; rewriting them is costly
+    javascript=False,
     comments=True,
     style=True,
-    inline_style=True,
-    links=True,
-    meta=False,  # head <meta> carries ArticleTitle/PubDate; metadata.py reads them first anyway
+    inline_style=False,
+    links=False,
+    meta=False,  # head <meta> carries ArticleTitle/PubDate, read before cleaning anyway
     page_structure=False,
-    processing_instructions=True,
-    embedded=True,
-    frames=True,
+    processing_instructions=False,
+    embedded=False,
+    frames=False,
     forms=True,
-    annoying_tags=True,
+    annoying_tags=False,
     remove_unknown_tags=False,
     safe_attrs_only=False,
-    kill_tags=("noscript", "template", "svg", "canvas", "video", "audio", "map"),
+    kill_tags=("noscript", "template", "svg", "canvas", "video", "audio", "map", "iframe", "frame", "frameset",
+               "object", "embed", "applet"),
 )
 
 _HIDDEN = etree.XPath(
@@ -41,13 +45,12 @@ _PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=Tru
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 
 
-def parse(markup: str) -> html.HtmlElement | None:
-    """Parse decoded markup into an lxml tree, or ``None`` when nothing parseable is left.
+def parse(data: bytes) -> html.HtmlElement | None:
+    """Parse UTF-8 markup into an lxml tree, or ``None`` when nothing parseable is left.
 
-    The text is re-encoded to UTF-8 because lxml refuses ``str`` input that carries an XML
-    encoding declaration, which saved government pages often do.
+    Bytes, not ``str``: lxml refuses a ``str`` that carries an XML encoding declaration, which
+    saved government pages often do, and a page that already is UTF-8 need not be re-encoded.
     """
-    data = markup.encode("utf-8", errors="replace")
     if not data.strip():
         return None
     try:

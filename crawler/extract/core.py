@@ -20,7 +20,7 @@ from crawler.extract import metadata
 from crawler.extract.body import find_container, paragraphs_of, score_tree, strip_chrome
 from crawler.extract.classify import classify
 from crawler.extract.clean import clean, is_structural_chrome, parse, remove
-from crawler.extract.encoding import decode_body
+from crawler.extract.encoding import utf8_body
 from crawler.extract.model import Attachment, Extraction
 from crawler.extract.rules import ChromeRules
 from crawler.extract.region import find_region
@@ -36,14 +36,14 @@ _SOFT_404 = re.compile(r"404|页面不存在|页面未找到|找不到(该|您�
 _FILE_APPENDIX = re.compile(r"file_appendix\s*=\s*(['\"])(.*?)(?<!\\)\1", re.S)
 # Bytes a text page is made of: everything but the C0 controls other than \t \n \v \f \r.
 _TEXT_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
-_TRUNCATED_END = re.compile(rb"</(html|body)", re.I)
 _BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
 _HEADINGS = etree.XPath(
     "//h1 | //h2 | //h3 | //*[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
 )
 _HEADER_TEXT = etree.XPath(
-    "//text()[contains(., '来源') or contains(., '发布') or contains(., '日期') or contains(., '时间') or contains(., '机构')]"
+    "//*[text()[contains(., '来源') or contains(., '发布') or contains(., '日期') or contains(., '时间') or contains(., '机构')]]"
 )
+_BEIAN_TEXT = etree.XPath("//*[text()[contains(., '公网安备')]]")
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 tr table span section".split())
 
 
@@ -71,15 +71,20 @@ def extract(
     if body.startswith(_IMAGE_MAGIC) or _looks_binary(body):
         result.problems.append("binary")
         return result
-    text, result.encoding = decode_body(body, content_type, encoding)
-    root = parse(text)
+    data, result.encoding = utf8_body(body, content_type, encoding)
+    root = parse(data)
     if root is None:
         result.problems.append("unparseable")
         return result
-    if _TRUNCATED_END.search(body[-65536:]) is None:
+    if not _has_end_tag(body[-65536:]):
         result.problems.append("truncated")
-    _extract_html(root, result, rules)
+    _extract_html(root, data, result, rules)
     return result
+
+
+def _has_end_tag(tail: bytes) -> bool:
+    """Whether the last bytes close the document: a page cut off in transfer does not."""
+    return any(tag in tail for tag in (b"</html", b"</HTML", b"</body", b"</BODY", b"</Html", b"</Body"))
 
 
 def _looks_binary(body: bytes) -> bool:
@@ -90,11 +95,11 @@ def _looks_binary(body: bytes) -> bool:
     return len(head.translate(None, _TEXT_BYTES)) < len(head) - len(head) // 20
 
 
-def _extract_html(root: html.HtmlElement, result: Extraction, rules: ChromeRules) -> None:
+def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules: ChromeRules) -> None:
     head = metadata.from_meta_tags(root)
     html_title = root.findtext(".//title")
     links = _script_attachments(root, result.url)
-    beian = _beian_region(root)
+    beian = _beian_region(root) if "公网安备".encode() in data else None
     removed = clean(root, rules)
     links += _link_attachments(root, result.url, rules)
     record = metadata.Fields()
@@ -182,8 +187,7 @@ def _header_lines(root: html.HtmlElement) -> list[str]:
     """Short blocks that start with a metadata label, wherever they sit (``发布日期: … 来源: …``)."""
     lines = []
     seen: set[html.HtmlElement] = set()
-    for node in _HEADER_TEXT(root):
-        element = node.getparent()
+    for element in _HEADER_TEXT(root):
         while element is not None and element.tag not in _BLOCKS:
             element = element.getparent()
         if element is None or element in seen:
@@ -217,8 +221,8 @@ def _heading_title(root: html.HtmlElement, html_title: str | None, site_name: st
 
 def _beian_region(root: html.HtmlElement) -> str | None:
     """The county code that opens a 公网安备 number: the police bureau that registered the site."""
-    for node in root.xpath("//text()[contains(., '公网安备')]"):
-        if match := _BEIAN.search(node):
+    for element in _BEIAN_TEXT(root):
+        if match := _BEIAN.search(element.text_content()):
             return match[1]
     return None
 

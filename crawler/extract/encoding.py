@@ -62,6 +62,22 @@ def _plausible(text: str, encoding: str) -> bool:
     return common / len(cjk) >= _MIN_COMMON_SHARE
 
 
+def utf8_body(body: bytes, content_type: str | None = None, override: str | None = None) -> tuple[bytes, str]:
+    """The body as UTF-8 bytes for the parser, and the encoding it was in.
+
+    A body that already is UTF-8 (the common case) is passed through without decoding it twice.
+    """
+    if override is None and not body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return body.removeprefix(codecs.BOM_UTF8), "utf-8"
+    text, encoding = decode_body(body, content_type, override)
+    return text.encode("utf-8", errors="replace"), encoding
+
+
 def decode_body(body: bytes, content_type: str | None = None, override: str | None = None) -> tuple[str, str]:
     """Decode an HTML body; return ``(text, encoding name)``.
 

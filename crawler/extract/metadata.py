@@ -195,24 +195,39 @@ def fields_from_lines(lines: list[str]) -> Fields:
     return found
 
 
+# Elements whose own text could be a record label; their enclosing blocks are the candidates.
+_LABEL_HOLDERS = etree.XPath(
+    "//text()[contains(., '索') or contains(., '文号') or contains(., '发文') or contains(., '主题')"
+    " or contains(., '成文') or contains(., '公开') or contains(., '机构')]/.."
+)
+_RECORD_TAGS = frozenset(("table", "ul", "dl", "div"))
+_MAX_RECORD_CHARS = 1500
+
+
 def _strong_count(text: str) -> int:
     squeezed = "".join(text.split())
     return sum(1 for label in _STRONG if label in squeezed)
 
 
 def find_meta_blocks(root: html.HtmlElement) -> list[html.HtmlElement]:
-    """The innermost tables/lists/divs that are 信息公开 records (two or more record labels)."""
-    candidates = []
-    for element in root.iter("table", "ul", "dl", "div"):
-        text = element.text_content()
-        if len(text) < 1500 and _strong_count(text) >= 2:
-            candidates.append(element)
-    chosen = set(candidates)
-    inner = []
-    for element in candidates:
-        if not any(other is not element and other in chosen for other in element.iterdescendants("table", "ul", "dl", "div")):
-            inner.append(element)
-    return inner
+    """The innermost tables/lists/divs that are 信息公开 records (two or more record labels).
+
+    Only blocks around text that could be a label are looked at, so a page is not scanned
+    block by block.
+    """
+    sizes: dict[html.HtmlElement, bool] = {}
+    for holder in _LABEL_HOLDERS(root):
+        blocks = holder.iterancestors(*_RECORD_TAGS)
+        for block in [holder, *blocks] if holder.tag in _RECORD_TAGS else blocks:
+            if block in sizes:
+                break
+            text = block.text_content()
+            if len(text) >= _MAX_RECORD_CHARS:
+                break
+            sizes[block] = _strong_count(text) >= 2
+    chosen = [block for block, is_record in sizes.items() if is_record]
+    inner = {block for block in chosen if not any(other in chosen for other in block.iterdescendants(*_RECORD_TAGS))}
+    return [block for block in chosen if block in inner]
 
 
 def from_meta_block(block: html.HtmlElement) -> Fields:
