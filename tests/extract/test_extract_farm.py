@@ -95,7 +95,7 @@ def test_report_metadata_matches_manifest():
 
 def test_every_page_kind_classified():
     _, manifest = farm()
-    pages = [(r["url"], "annual_rule_of_law_report") for r in manifest["reports"] if r["body"] != "pdf"]
+    pages = [(r["url"], "annual_rule_of_law_report") for r in manifest["reports"]]
     pages += [(n["url"], n["kind"]) for n in manifest["negatives"]]
     assert {kind for _, kind in pages} == {"annual_rule_of_law_report", "info_disclosure_annual_report",
                                           "policy_interpretation", "work_plan", "news", "notice"}
