@@ -16,21 +16,21 @@ back this up, and each record is one transaction: a process killed mid-write lea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import logging
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import migrate, search, similarity
 from storage.db import translate_errors, write_transaction
 from storage.errors import ArchiveError
-from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, MinhashBand, Portal, Run, Version
+from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, MinhashBucket, Portal, Run, Version
 from storage.records import FetchRecord, Outcome, RecordResult, ReportRecord
 
-logger = logging.getLogger(__name__)
 
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
@@ -257,24 +257,11 @@ class Archive:
 
     def _current(self, connection: Connection, url: str) -> Row | None:
         """The document at ``url`` with its latest version, row-locked on PostgreSQL."""
-        statement = (
-            select(
-                Document.id.label("document_id"),
-                Document.latest_seq,
-                Document.status,
-                Version.id.label("version_id"),
-                Version.content_hash,
-            )
-            .join(DocumentUrl, DocumentUrl.document_id == Document.id)
-            .join(Version, (Version.document_id == Document.id) & (Version.seq == Document.latest_seq))
-            .where(DocumentUrl.url == url)
-        )
-        if connection.dialect.name == "postgresql":
-            statement = statement.with_for_update(of=Document, key_share=True)
-        return connection.execute(statement).first()
+        locked = connection.dialect.name == "postgresql"
+        return connection.execute(_CURRENT_LOCKED if locked else _CURRENT, {"url": url}).first()
 
     def _seen_again(self, connection: Connection, current: Row, seen: dt.datetime) -> None:
-        connection.execute(update(Version).where(Version.id == current.version_id).values(last_seen=seen))
+        connection.execute(_BUMP_LAST_SEEN, {"version_id": current.version_id, "seen": seen})
         if current.status != "present":
             connection.execute(
                 update(Document)
@@ -284,20 +271,18 @@ class Archive:
 
     def _store_content(self, connection: Connection, report: ReportRecord, seen: dt.datetime) -> bytes | None:
         """Store the text once per hash; returns its MinHash signature when this call stored it."""
-        exists = connection.execute(select(Content.hash).where(Content.hash == report.content_hash)).first()
+        exists = connection.execute(_CONTENT_EXISTS, {"hash": report.content_hash}).first()
         if exists is not None:
             return None
         sig = similarity.signature(report.text)
         inserted = connection.execute(
-            _insert(connection, Content)
-            .values(hash=report.content_hash, text=report.text, length=len(report.text), minhash=sig, created_at=seen)
-            .on_conflict_do_nothing(index_elements=[Content.hash])
-            .returning(Content.hash)
+            _statements(connection).insert_content,
+            {"hash": report.content_hash, "text": report.text, "length": len(report.text), "minhash": sig, "created_at": seen},
         ).first()
         if inserted is not None and sig is not None:
             connection.execute(
-                _insert(connection, MinhashBand).on_conflict_do_nothing(),
-                [{"band": band, "bucket": bucket, "content_hash": report.content_hash} for band, bucket in similarity.bands(sig)],
+                _statements(connection).insert_bucket,
+                [{"bucket": bucket, "content_hash": report.content_hash} for bucket in similarity.buckets(sig)],
             )
         return sig
 
@@ -305,25 +290,12 @@ class Archive:
         """The archived document most similar to ``sig`` at or above the threshold, with its similarity."""
         if sig is None:
             return None
-        candidates = connection.execute(
-            select(Content.hash, Content.minhash)
-            .where(
-                Content.hash.in_(
-                    select(MinhashBand.content_hash).where(
-                        tuple_(MinhashBand.band, MinhashBand.bucket).in_(similarity.bands(sig)),
-                        MinhashBand.content_hash != content_hash,
-                    )
-                )
-            )
-        ).all()
-        scored = [(similarity.similarity(sig, row.minhash), row.hash) for row in candidates if row.minhash]
-        scored = [pair for pair in scored if pair[0] >= self.near_duplicate_threshold]
-        if not scored:
+        candidates = connection.execute(_CANDIDATES, {"buckets": similarity.buckets(sig), "hash": content_hash}).all()
+        match = similarity.best_match(sig, [(row.hash, row.minhash) for row in candidates], self.near_duplicate_threshold)
+        if match is None:
             return None
-        score, best = max(scored)
-        document_id = connection.execute(
-            select(func.min(Version.document_id)).where(Version.content_hash == best)
-        ).scalar_one_or_none()
+        best, score = match
+        document_id = connection.execute(_FIRST_OWNER, {"hash": best}).scalar_one_or_none()
         return (document_id, score) if document_id is not None else None
 
     def _add_version(self, connection: Connection, document_id: int, seq: int, report: ReportRecord, seen: dt.datetime) -> int:
@@ -333,20 +305,19 @@ class Archive:
             if value is not None
         }
         version_id = connection.execute(
-            _insert(connection, Version)
-            .values(
-                document_id=document_id,
-                seq=seq,
-                content_hash=report.content_hash,
-                url=report.url,
-                title=report.title,
-                published=report.published,
-                meta=_jsonable(metadata),
-                run_id=report.run_id,
-                first_seen=seen,
-                last_seen=seen,
-            )
-            .returning(Version.id)
+            _statements(connection).insert_version,
+            {
+                "document_id": document_id,
+                "seq": seq,
+                "content_hash": report.content_hash,
+                "url": report.url,
+                "title": report.title,
+                "published": report.published,
+                "metadata": _jsonable(metadata),
+                "run_id": report.run_id,
+                "first_seen": seen,
+                "last_seen": seen,
+            },
         ).scalar_one()
         if report.attachments:
             connection.execute(
@@ -381,18 +352,19 @@ class Archive:
     @staticmethod
     def _insert_fetch(connection: Connection, fetch: FetchRecord) -> None:
         connection.execute(
-            _insert(connection, Fetch).values(
-                url=fetch.url,
-                fetched_at=utc(fetch.fetched_at),
-                run_id=fetch.run_id,
-                http_status=fetch.http_status,
-                not_modified=fetch.http_status == 304,
-                etag=fetch.etag,
-                last_modified=fetch.last_modified,
-                bytes=fetch.bytes,
-                content_hash=fetch.content_hash,
-                error=fetch.error,
-            )
+            _statements(connection).insert_fetch,
+            {
+                "url": fetch.url,
+                "fetched_at": utc(fetch.fetched_at),
+                "run_id": fetch.run_id,
+                "http_status": fetch.http_status,
+                "not_modified": fetch.http_status == 304,
+                "etag": fetch.etag,
+                "last_modified": fetch.last_modified,
+                "bytes": fetch.bytes,
+                "content_hash": fetch.content_hash,
+                "error": fetch.error,
+            },
         )
 
 
@@ -400,6 +372,61 @@ def _insert(connection: Connection, model: type) -> Any:
     """The dialect's INSERT (with ``on_conflict_*`` and ``returning``) for ``model``."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+# Statements of the record path, built once: building a statement per call costs more than
+# executing it on SQLite. Parameters are bound by name at execution.
+_CURRENT = (
+    select(
+        Document.id.label("document_id"),
+        Document.latest_seq,
+        Document.status,
+        Version.id.label("version_id"),
+        Version.content_hash,
+    )
+    .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+    .join(Version, (Version.document_id == Document.id) & (Version.seq == Document.latest_seq))
+    .where(DocumentUrl.url == bindparam("url"))
+)
+_CURRENT_LOCKED = _CURRENT.with_for_update(of=Document, key_share=True)
+_CONTENT_EXISTS = select(Content.hash).where(Content.hash == bindparam("hash"))
+_CANDIDATES = select(Content.hash, Content.minhash).where(
+    Content.hash.in_(
+        select(MinhashBucket.content_hash)
+        .where(
+            MinhashBucket.bucket.in_(bindparam("buckets", expanding=True)),
+            MinhashBucket.content_hash != bindparam("hash"),
+        )
+        .group_by(MinhashBucket.content_hash)
+        .having(func.count() >= similarity.MIN_SHARED_BUCKETS)
+    ),
+    Content.minhash.is_not(None),
+)
+_FIRST_OWNER = select(func.min(Version.document_id)).where(Version.content_hash == bindparam("hash"))
+_BUMP_LAST_SEEN = update(Version).where(Version.id == bindparam("version_id")).values(last_seen=bindparam("seen"))
+
+
+@dataclasses.dataclass(frozen=True)
+class _DialectStatements:
+    insert_content: Any
+    insert_bucket: Any
+    insert_version: Any
+    insert_fetch: Any
+
+
+@functools.cache
+def _dialect_statements(dialect: str) -> _DialectStatements:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return _DialectStatements(
+        insert_content=insert(Content).on_conflict_do_nothing(index_elements=[Content.hash]).returning(Content.hash),
+        insert_bucket=insert(MinhashBucket).on_conflict_do_nothing(),
+        insert_version=insert(Version).returning(Version.id),
+        insert_fetch=insert(Fetch),
+    )
+
+
+def _statements(connection: Connection) -> _DialectStatements:
+    return _dialect_statements(connection.dialect.name)
 
 
 def _fetch_of(report: ReportRecord) -> FetchRecord:

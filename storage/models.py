@@ -108,12 +108,11 @@ class Content(Base):
     created_at: Mapped[dt.datetime]
 
 
-class MinhashBand(Base):
-    """Locality-sensitive hashing bands of a content's MinHash: how near-duplicates are found in SQL."""
+class MinhashBucket(Base):
+    """Locality-sensitive hashing buckets of a content's MinHash (one per band): how near-duplicates are found in SQL."""
 
-    __tablename__ = "minhash_bands"
+    __tablename__ = "minhash_buckets"
 
-    band: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     content_hash: Mapped[str] = mapped_column(ForeignKey("contents.hash", ondelete="CASCADE"), primary_key=True)
 

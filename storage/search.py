@@ -12,25 +12,19 @@ ranked documents (BM25 on SQLite, ``ts_rank`` on PostgreSQL), not a pile of old 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
 
+_RUN = re.compile(r"[^\W_]+")
+
+
 def runs(text_: str) -> list[str]:
     """Maximal runs of letters and digits, lower-cased: the units that bigrams are taken from."""
-    found: list[str] = []
-    current: list[str] = []
-    for char in text_.lower():
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            found.append("".join(current))
-            current = []
-    if current:
-        found.append("".join(current))
-    return found
+    return _RUN.findall(text_.lower())
 
 
 def _bigrams(run: str) -> list[str]:

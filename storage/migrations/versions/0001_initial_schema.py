@@ -103,12 +103,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_fetches_run_id'), 'fetches', ['run_id'], unique=False)
     op.create_index(op.f('ix_fetches_url_fetched_at'), 'fetches', ['url', 'fetched_at'], unique=False)
 
-    op.create_table('minhash_bands',
-    sa.Column('band', sa.Integer(), nullable=False),
+    op.create_table('minhash_buckets',
     sa.Column('bucket', sa.BigInteger(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['content_hash'], ['contents.hash'], name=op.f('fk_minhash_bands_content_hash_contents'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('band', 'bucket', 'content_hash', name=op.f('pk_minhash_bands'))
+    sa.ForeignKeyConstraint(['content_hash'], ['contents.hash'], name=op.f('fk_minhash_buckets_content_hash_contents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('bucket', 'content_hash', name=op.f('pk_minhash_buckets'))
     )
     op.create_table('document_urls',
     sa.Column('url', sa.Text(), nullable=False),
@@ -167,7 +166,7 @@ def downgrade() -> None:
     op.execute("DROP VIEW coverage")
     op.execute("DROP VIEW latest_versions")
     op.execute("DROP TABLE search_index")
-    for table in ("attachments", "versions", "document_urls", "minhash_bands", "fetches", "documents",
+    for table in ("attachments", "versions", "document_urls", "minhash_buckets", "fetches", "documents",
                   "runs", "regions", "portals", "contents"):
         op.drop_table(table)
 
