@@ -24,6 +24,9 @@ _BLOCK_TAGS = frozenset(
     "pre center main figure figcaption address hr header footer nav aside form fieldset caption".split()
 )
 _CELL_TAGS = frozenset(("td", "th"))
+_HEADING_TAGS = frozenset(("h1", "h2", "h3"))
+# Tags that templates give a ``title`` class or id to mark the article heading.
+_TITLED_TAGS = frozenset(("div", "p", "span", "td", "strong", "b", "font", "h4", "header", "section"))
 _SKIP_TAGS = frozenset(("script", "style", "head", "title", "meta", "link", "select", "option", "button", "textarea"))
 
 
@@ -35,10 +38,17 @@ class Scores:
     """
 
     totals: dict[html.HtmlElement, list[float]]
+    watched: list[html.HtmlElement]
+    headings: list[html.HtmlElement]
 
     def score(self, element: html.HtmlElement) -> float:
         totals = self.totals.get(element)
         return totals[0] if totals else 0.0
+
+    def size(self, element: html.HtmlElement) -> int:
+        """Non-blank characters in the element's subtree (0 for an element not scored)."""
+        totals = self.totals.get(element)
+        return int(totals[2]) if totals else 0
 
     def link_share(self, element: html.HtmlElement) -> float:
         """The share of the element's text that sits inside links (0 for an element without text)."""
@@ -51,14 +61,19 @@ def _measure(chunk: str) -> tuple[int, bool]:
     return sum(map(len, chunk.split())), _SENTENCE_PUNCT.search(chunk) is not None
 
 
-def score_tree(root: html.HtmlElement) -> Scores:
+def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> Scores:
     """One pre-order pass for each element's own text, then a bottom-up sum into subtree totals.
 
     An element's own text is its ``text`` plus the ``tail`` of each child; tails are booked
-    to the parent when the child is visited, so every element is touched once.
+    to the parent when the child is visited, so every element is touched once. The same
+    pass notes, for the metadata readers, the elements whose own text matches ``watch`` and
+    the heading-like elements (``h1``-``h3``, a ``title`` class or id), so that they need
+    no tree scans of their own.
     """
     totals: dict[html.HtmlElement, list[float]] = {}
     linked: set[html.HtmlElement] = set()
+    watched: dict[html.HtmlElement, None] = {}
+    headings: list[html.HtmlElement] = []
     order: list[tuple[html.HtmlElement, html.HtmlElement | None]] = []
     for element in root.iter(etree.Element):
         parent = element.getparent()
@@ -67,15 +82,22 @@ def score_tree(root: html.HtmlElement) -> Scores:
         if owner is not None and tail and not tail.isspace():
             n, punctuated = _measure(tail)
             _book(owner, n, punctuated, parent in linked)
-        if element.tag in _SKIP_TAGS:
+            if watch is not None and watch.search(tail):
+                watched[parent] = None
+        tag = element.tag
+        if tag in _SKIP_TAGS:
             continue
-        if element.tag == "a" or parent in linked:
+        if tag == "a" or parent in linked:
             linked.add(element)
         own = totals[element] = [0.0, 0, 0]
         text = element.text
         if text and not text.isspace():
             n, punctuated = _measure(text)
             _book(own, n, punctuated, element in linked)
+            if watch is not None and watch.search(text):
+                watched[element] = None
+        if tag in _HEADING_TAGS or (tag in _TITLED_TAGS and _is_titled(element)):
+            headings.append(element)
         order.append((element, parent))
     for element, parent in reversed(order):
         above = totals.get(parent) if parent is not None else None
@@ -84,7 +106,12 @@ def score_tree(root: html.HtmlElement) -> Scores:
             above[0] += mine[0]
             above[1] += mine[1]
             above[2] += mine[2]
-    return Scores(totals=totals)
+    return Scores(totals=totals, watched=list(watched), headings=headings)
+
+
+def _is_titled(element: html.HtmlElement) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return "title" in names.lower()
 
 
 def _book(totals: list[float], n: int, punctuated: bool, in_link: bool) -> None:
@@ -159,6 +186,11 @@ def strip_chrome(root: html.HtmlElement, container: html.HtmlElement, scores: Sc
         else:
             stack.extend(element)
     return removed
+
+
+def attached(element: html.HtmlElement, root: html.HtmlElement) -> bool:
+    """Whether the element is still in ``root``'s tree (it or an ancestor may have been removed)."""
+    return any(ancestor is root for ancestor in element.iterancestors())
 
 
 def _is_link_list(element: html.HtmlElement, scores: Scores) -> bool:

@@ -17,7 +17,7 @@ from lxml import etree, html
 
 from crawler.extract import attachments as attachment_files
 from crawler.extract import metadata
-from crawler.extract.body import find_container, paragraphs_of, score_tree, strip_chrome
+from crawler.extract.body import attached, find_container, paragraphs_of, score_tree, strip_chrome
 from crawler.extract.classify import classify
 from crawler.extract.clean import clean, is_structural_chrome, parse, remove
 from crawler.extract.encoding import utf8_body
@@ -37,13 +37,8 @@ _FILE_APPENDIX = re.compile(r"file_appendix\s*=\s*(['\"])(.*?)(?<!\\)\1", re.S)
 # Bytes a text page is made of: everything but the C0 controls other than \t \n \v \f \r.
 _TEXT_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 _BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
-_HEADINGS = etree.XPath(
-    "//h1 | //h2 | //h3 | //*[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
-)
-_HEADER_TEXT = etree.XPath(
-    "//*[text()[contains(., '来源') or contains(., '发布') or contains(., '日期') or contains(., '时间') or contains(., '机构')]]"
-)
-_BEIAN_TEXT = etree.XPath("//*[text()[contains(., '公网安备')]]")
+# Own texts the metadata readers look at: header-line labels, 信息公开 record labels, 公网安备.
+_WATCH = re.compile("来源|发布|日期|时间|机构|索|文号|发文|主题|成文|公开|公网安备")
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 tr table span section".split())
 
 
@@ -99,17 +94,19 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
     head = metadata.from_meta_tags(root)
     html_title = root.findtext(".//title")
     links = _script_attachments(root, result.url)
-    beian = _beian_region(root) if "公网安备".encode() in data else None
     removed = clean(root, rules)
     links += _link_attachments(root, result.url, rules)
+    scores = score_tree(root, _WATCH)
+    beian = _beian_region(scores.watched) if "公网安备".encode() in data else None
     record = metadata.Fields()
-    for block in metadata.find_meta_blocks(root):
+    for block in metadata.find_meta_blocks(scores.watched, scores.size):
         record = metadata.merge(record, metadata.from_meta_block(block))
         remove(block)
         removed += 1
-    header = metadata.fields_from_lines(_header_lines(root))
-    heading = _heading_title(root, html_title, head.site_name)
-    scores = score_tree(root)
+    still = [element for element in scores.watched if attached(element, root)]
+    header = metadata.fields_from_lines(_header_lines(still))
+    headings = [element for element in scores.headings if attached(element, root)]
+    heading = _heading_title(headings, html_title, head.site_name)
     container = find_container(root, scores, rules)
     if container is None:
         result.problems.append("empty")
@@ -183,11 +180,11 @@ def _finish(
     result.is_annual_report = result.kind == "annual_rule_of_law_report"
 
 
-def _header_lines(root: html.HtmlElement) -> list[str]:
+def _header_lines(holders: list[html.HtmlElement]) -> list[str]:
     """Short blocks that start with a metadata label, wherever they sit (``发布日期: … 来源: …``)."""
     lines = []
     seen: set[html.HtmlElement] = set()
-    for element in _HEADER_TEXT(root):
+    for element in holders:
         while element is not None and element.tag not in _BLOCKS:
             element = element.getparent()
         if element is None or element in seen:
@@ -201,11 +198,11 @@ def _header_lines(root: html.HtmlElement) -> list[str]:
     return lines
 
 
-def _heading_title(root: html.HtmlElement, html_title: str | None, site_name: str | None) -> str | None:
+def _heading_title(headings: list[html.HtmlElement], html_title: str | None, site_name: str | None) -> str | None:
     """The page's own heading: the one the ``<title>`` repeats, else the first ``<h1>``."""
     page_title = "".join((html_title or "").split())
     first_h1 = None
-    for element in _HEADINGS(root):
+    for element in headings:
         text = clean_paragraph(element.text_content())
         squeezed = "".join(text.split())
         if not 4 <= len(squeezed) <= 150 or squeezed == site_name:
@@ -219,9 +216,9 @@ def _heading_title(root: html.HtmlElement, html_title: str | None, site_name: st
     return first_h1
 
 
-def _beian_region(root: html.HtmlElement) -> str | None:
+def _beian_region(holders: list[html.HtmlElement]) -> str | None:
     """The county code that opens a 公网安备 number: the police bureau that registered the site."""
-    for element in _BEIAN_TEXT(root):
+    for element in holders:
         if match := _BEIAN.search(element.text_content()):
             return match[1]
     return None

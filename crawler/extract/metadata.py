@@ -9,6 +9,7 @@ whitespace, because tables pad them to equal width (``索 引 号``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -195,11 +196,6 @@ def fields_from_lines(lines: list[str]) -> Fields:
     return found
 
 
-# Elements whose own text could be a record label; their enclosing blocks are the candidates.
-_LABEL_HOLDERS = etree.XPath(
-    "//text()[contains(., '索') or contains(., '文号') or contains(., '发文') or contains(., '主题')"
-    " or contains(., '成文') or contains(., '公开') or contains(., '机构')]/.."
-)
 _RECORD_TAGS = frozenset(("table", "ul", "dl", "div"))
 _MAX_RECORD_CHARS = 1500
 
@@ -209,23 +205,24 @@ def _strong_count(text: str) -> int:
     return sum(1 for label in _STRONG if label in squeezed)
 
 
-def find_meta_blocks(root: html.HtmlElement) -> list[html.HtmlElement]:
+def find_meta_blocks(
+    holders: list[html.HtmlElement], size: Callable[[html.HtmlElement], int]
+) -> list[html.HtmlElement]:
     """The innermost tables/lists/divs that are 信息公开 records (two or more record labels).
 
-    Only blocks around text that could be a label are looked at, so a page is not scanned
-    block by block.
+    Only blocks around ``holders`` (elements whose own text may be a label) are looked at, and ``size`` (non-blank
+    characters, known from the body scoring) rules out large blocks without reading them.
+    A record is metadata, not body: record blocks score nothing as body text (no sentence
+    punctuation), so removing them after scoring leaves the body choice unchanged.
     """
-    sizes: dict[html.HtmlElement, bool] = {}
-    for holder in _LABEL_HOLDERS(root):
+    records: dict[html.HtmlElement, bool] = {}
+    for holder in holders:
         blocks = holder.iterancestors(*_RECORD_TAGS)
         for block in [holder, *blocks] if holder.tag in _RECORD_TAGS else blocks:
-            if block in sizes:
+            if block in records or size(block) >= _MAX_RECORD_CHARS:
                 break
-            text = block.text_content()
-            if len(text) >= _MAX_RECORD_CHARS:
-                break
-            sizes[block] = _strong_count(text) >= 2
-    chosen = [block for block, is_record in sizes.items() if is_record]
+            records[block] = _strong_count(block.text_content()) >= 2
+    chosen = [block for block, is_record in records.items() if is_record]
     inner = {block for block in chosen if not any(other in chosen for other in block.iterdescendants(*_RECORD_TAGS))}
     return [block for block in chosen if block in inner]
 
