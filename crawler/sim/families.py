@@ -29,10 +29,14 @@ from crawler.sim.model import Article, SiteInfo
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A list column of a portal: its name and the family-specific base (directory or id)."""
+    """A list column of a portal: its name, the family-specific base (directory or id), the
+    stem of its list pages' file names where the family lets sites choose it, and which
+    template variant its list pages use (real sites of one family differ; see docs/simulator.md)."""
 
     name: str
     base: str
+    list_name: str = ""
+    variant: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +207,8 @@ class TRS(Family):
         return ("/zwgk/zfxxgk/fdzdgknr/fzzfjs/", f"/zwgk/bmxxgk/bm_{ident % 90000}/", "/zwgk/qxdt/")[index % 3]
 
     def list_path(self, column: Column, page: int) -> str:
-        return f"{column.base}index.html" if page == 0 else f"{column.base}index_{page}.html"
+        stem = column.list_name or "index"
+        return f"{column.base}{stem}.html" if page == 0 else f"{column.base}{stem}_{page}.html"
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         return f"{column.base}{published:%Y%m}/t{published:%Y%m%d}_{docid}.html"
@@ -214,25 +219,16 @@ class TRS(Family):
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
         rows = []
         for n, item in enumerate(items, start=1):
-            rel = "./" + item.url.removeprefix(column.base)
+            rel = "./" + item.url.removeprefix(column.base) if item.url.startswith(column.base) else item.url
+            shown = f"{item.published:%m-%d}" if column.variant == 3 else item.published.isoformat()
             rows.append(
                 f'<TR><TD height=25 align="left"><IMG src="/images/lb-xtb.gif">&nbsp;<A href="{escape(rel)}" '
                 f'target="_blank" title="{escape(item.title)}">{escape(item.title)}</A></TD>'
-                f'<TD width="80" align="right">{item.published.isoformat()}</TD></TR>'
+                f'<TD width="80" align="right">{shown}</TD></TR>'
             )
             if n % 5 == 0:
                 rows.append('<TR height=1><TD colspan=2 class="GroupBlankLine"></TD></TR>')
-        pager = (
-            "<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){"
-            "if(_nPageCount == null || _nPageCount<=1){return;}"
-            "var nCurrIndex = _nCurrIndex || 0;"
-            "if(nCurrIndex == 0) document.write('首页 上一页 ');"
-            "else{var nPreIndex = nCurrIndex - 1;"
-            "var sPreFileExt = nPreIndex == 0 ? '' : ('_' + nPreIndex);"
-            "document.write('<a href=\"' + _sPageName + '.' + _sPageExt + '\">首页</a> ');}"
-            "document.write('总共' + _nPageCount + '页 当前第' + (nCurrIndex+1) + '页');} //WCM置标</script>\n"
-            f'<div class="page"><script>createPageHTML({pages}, {page}, "index", "html");</script></div>'
-        )
+        pager = '<div class="page">' + self._pager(column, page, pages, total) + "</div>"
         body = (
             '<div class="main">'
             + chrome.breadcrumb([(self.list_path(column, 0), column.name)], label="您的当前位置", sep="&nbsp;&gt;&gt;&nbsp;")
@@ -240,6 +236,28 @@ class TRS(Family):
             + f'<div class="list"><TABLE width="100%" border=0><TBODY>{"".join(rows)}</TBODY></TABLE>{pager}</div></div>'
         )
         return self.page(site, f"{column.name}_{site.name}", self._list_metas(site, column), body, offsite, columns, 0)
+
+    def _pager(self, column: Column, page: int, pages: int, total: int) -> str:
+        """The JS-only pager, in one of the forms TRS templates use (function, renamed function, variables)."""
+        stem = column.list_name or "index"
+        if column.variant == 2:
+            return (
+                f"<script>var countnum={total}; var currentPage={page}; var countPage={pages};"
+                "for(var i=0;i<countPage;i++){var name=i==0?'" + stem + ".html':'" + stem + "_'+i+'.html';"
+                "if(i==currentPage){document.write('<span>'+(i+1)+'</span> ');}"
+                "else{document.write('<a href=\"'+name+'\">'+(i+1)+'</a> ');}}</script>"
+            )
+        name = "createPage" if column.variant == 1 else "createPageHTML"
+        return (
+            f"<script>function {name}(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){{"
+            "if(_nPageCount == null || _nPageCount<=1){return;}"
+            "var nCurrIndex = _nCurrIndex || 0;"
+            "for(var i=0;i<_nPageCount;i++){var sName = i==0 ? _sPageName : (_sPageName + '_' + i);"
+            "if(i==nCurrIndex){document.write('<span>'+(i+1)+'</span> ');}"
+            "else{document.write('<a href=\"' + sName + '.' + _sPageExt + '\">'+(i+1)+'</a> ');}}"
+            "document.write('总共' + _nPageCount + '页 当前第' + (nCurrIndex+1) + '页');} //WCM置标</script>\n"
+            f'<script>{name}({pages}, {page}, "{stem}", "html");</script>'
+        )
 
     def render_article(self, site, article, ctx):
         pages = _body_pages(article, max(1, len(ctx.page_paths)))
@@ -290,10 +308,13 @@ class Hanweb(Family):
     def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
         return f"/jcms_files/jcms1/web{column.base[-4:]}/site/attach/0/{hexid[:16]}.{ext}"
 
-    def record(self, item: ListItem) -> str:
+    def record(self, item: ListItem, column: Column, site: SiteInfo) -> str:
+        """One list record; variant 1 dates it in ``<b>``, variant 2 links absolutely."""
+        url = site.base_url + item.url if column.variant == 2 and item.url.startswith("/") else item.url
+        tag = "b" if column.variant == 1 else "span"
         return (
-            f"<record><![CDATA[<li><a href=\"{escape(item.url)}\" title=\"{escape(item.title)}\" target=\"_blank\">"
-            f"{escape(item.title)}</a><span>{item.published.isoformat()}</span></li>]]></record>"
+            f"<record><![CDATA[<li><a href=\"{escape(url)}\" title=\"{escape(item.title)}\" target=\"_blank\">"
+            f"{escape(item.title)}</a><{tag}>{item.published.isoformat()}</{tag}></li>]]></record>"
         )
 
     def proxy_query(self, column: Column, site: SiteInfo) -> str:
@@ -308,7 +329,7 @@ class Hanweb(Family):
         datastore = (
             f'<div id="{unit}"><script type="text/xml"><datastore>'
             f'<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&{self.proxy_query(column, site)}"></a>]]>'
-            f"</nextgroup><recordset>{''.join(self.record(i) for i in first)}</recordset></datastore></script>"
+            f"</nextgroup><recordset>{''.join(self.record(i, column, site) for i in first)}</recordset></datastore></script>"
             f"<script>var totalRecord={total}; var perPage={self.per_page};"
             f" $.jpage({{dataStore: '{unit}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
             f" totalRecord: {total}, groupSize: 3}});</script></div>"
@@ -322,10 +343,10 @@ class Hanweb(Family):
         metas = [*self._list_metas(site, column), ("Generator", "大汉版通")]
         return self.page(site, f"{column.name} {site.name}", metas, body, offsite, columns, 1)
 
-    def render_proxy(self, items: Sequence[ListItem], total: int, per_page: int) -> str:
+    def render_proxy(self, site: SiteInfo, column: Column, items: Sequence[ListItem], total: int, per_page: int) -> str:
         """The data proxy's answer: records start..end of the column as XML."""
         pages = max(1, -(-total // max(per_page, 1)))
-        records = "".join(self.record(i) for i in items)
+        records = "".join(self.record(i, column, site) for i in items)
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<datastore><totalrecord>{total}</totalrecord><totalpage>{pages}</totalpage>"
@@ -368,7 +389,8 @@ class Shtml(Family):
         return f"/{self.site_dir}/c{100100 + (ident % 800) * 3 + index}/"
 
     def list_path(self, column: Column, page: int) -> str:
-        return f"{column.base}xxgk_list.shtml" if page == 0 else f"{column.base}xxgk_list_{page + 1}.shtml"
+        stem = column.list_name or "xxgk_list"
+        return f"{column.base}{stem}.shtml" if page == 0 else f"{column.base}{stem}_{page + 1}.shtml"
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         return f"{column.base}{published:%Y%m}/{hexid}.shtml"
@@ -379,12 +401,15 @@ class Shtml(Family):
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
         lis = "".join(
             f'<li><a href="{escape(i.url)}" target="_blank" title="{escape(i.title)}">{escape(i.title)}</a>'
+            f'<span class="time">{i.published:%m-%d}</span></li>' if column.variant == 3 else
+            f'<li><a href="{escape(i.url)}" target="_blank" title="{escape(i.title)}">{escape(i.title)}</a>'
             f'<span class="time">{i.published.isoformat()}</span></li>'
             for i in items
         )
+        stem = column.list_name or "xxgk_list"
         pager = (
             '<div id="page_div"></div><script>'
-            f"createPageHTML('page_div', {pages}, {page + 1}, 'xxgk_list', 'shtml', {total});</script>"
+            f"createPageHTML('page_div', {pages}, {page + 1}, '{stem}', 'shtml', {total});</script>"
         )
         body = (
             '<div class="container">'

@@ -43,6 +43,11 @@ ENCODING_PROFILES = (
     ("utf-8", "gb2312", False),  # lies: says GB2312, is UTF-8
     ("gbk", None, False),  # says nothing, is GBK
 )
+# List-page variants seen on real portals (portal-families.md §13), as the list-file stem per family:
+# 0 textbook; 1 TRS pager renamed createPage(), Hanweb dates in <b>, .shtml prefix "xlist";
+# 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links, .shtml "common_list";
+# 3 list dates as MM-DD only (TRS, .shtml).
+LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {})
 _PROVINCE_ABBR = {
     "北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",
     "黑龙江": "黑", "上海": "沪", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
@@ -206,9 +211,13 @@ class Farm:
             return self._plan_city(spec)
         return self._plan_county(spec)
 
-    def _columns(self, fam: Family, rng: random.Random, names: list[str]) -> tuple[Column, ...]:
+    def _columns(self, spec: PortalSpec, fam: Family, rng: random.Random, names: list[str]) -> tuple[Column, ...]:
+        """The portal's columns. Variants rotate by index like families do, so that any
+        len(FAMILY_ORDER) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair."""
         ident = rng.randint(1000, 999999)
-        return tuple(Column(name, fam.column_base(i, ident)) for i, name in enumerate(names))
+        variant = (spec.index + self.seed) % len(LIST_VARIANTS)
+        list_name = LIST_VARIANTS[variant].get(fam.name, "")
+        return tuple(Column(name, fam.column_base(i, ident), list_name, variant) for i, name in enumerate(names))
 
     def _plan_county(self, spec: PortalSpec) -> PortalPlan:
         rng = random.Random(f"{self.seed}/{spec.index}/plan")
@@ -217,7 +226,7 @@ class Farm:
         region = spec.region
         place = corpus.place_name(region)
         government, bureau = f"{place}人民政府", f"{place}司法局"
-        columns = self._columns(fam, rng, ["法治政府建设", f"{region.county}司法局"])
+        columns = self._columns(spec, fam, rng, ["法治政府建设", f"{region.county}司法局"])
         drafts: list[dict] = []
         late_portal = spec.index % 3 == 0
         for issuer_kind, years in (("government", GOVERNMENT_YEARS), ("bureau", BUREAU_YEARS)):
@@ -379,7 +388,7 @@ class Farm:
         fam = family(spec.family)
         site = self._site(spec)
         city = corpus.city_name(spec.region)
-        columns = self._columns(fam, rng, ["区县动态", "通知公告"])
+        columns = self._columns(spec, fam, rng, ["区县动态", "通知公告"])
         drafts = []
         for n, year in enumerate(GOVERNMENT_YEARS):
             published = date(year + 1, rng.randint(1, 5), rng.randint(1, 28))

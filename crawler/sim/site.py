@@ -352,7 +352,7 @@ class PortalSite:
         else:
             page = max(1, _int(args.get("page"), 1))
             start, end = (page - 1) * per_page + 1, page * per_page
-        xml = self.family.render_proxy(items[start - 1:end], len(items), per_page)
+        xml = self.family.render_proxy(self.site, self.plan.columns[column], items[start - 1:end], len(items), per_page)
         return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"}, xml.encode("utf-8"))
 
     def _not_found(self, status: int) -> Reply:

@@ -21,7 +21,8 @@ from crawler.textnorm import canonical_text
 from tests.farm import fetch
 
 # JavaScript pager calls (a script's text, not markup).
-_TRS_PAGER = re.compile(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)')
+_TRS_PAGER = re.compile(r'createPage(?:HTML)?\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)')
+_TRS_COUNT = re.compile(r"countPage=(\d+)")
 _SHTML_PAGER = re.compile(r"createPageHTML\('page_div',\s*(\d+),\s*(\d+),\s*'(\w+)',\s*'(\w+)',\s*(\d+)\)")
 
 BODY_XPATH = {
@@ -50,7 +51,11 @@ def list_articles(family: str, start_url: str, encoding: str) -> tuple[list[str]
     scripts = _scripts(tree)
     if family == "trs":
         match = _TRS_PAGER.search(scripts)
-        count, name, ext = int(match.group(1)), match.group(3), match.group(4)
+        if match:
+            count, name, ext = int(match.group(1)), match.group(3), match.group(4)
+        else:  # the variables form pages the start page's own file name
+            count = int(_TRS_COUNT.search(scripts).group(1))
+            name, ext = urlsplit(start_url).path.rsplit("/", 1)[1].split(".")
         urls = [urljoin(start_url, f"{name}_{i}.{ext}") for i in range(1, count)]
         selector = "//div[@class='list']//a[@href]"
     else:
