@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "diff": "crawler.cli.query:diff",
     "export": "crawler.cli.query:export",
     "coverage": "crawler.cli.query:coverage",
+    "schedule": "crawler.cli.schedule:schedule",
+    "status": "crawler.cli.status:status",
 }
 
 

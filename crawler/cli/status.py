@@ -1,0 +1,104 @@
+"""``crawler status [--json] [--check]``: each portal's health from the scheduler's run history.
+
+Exit codes: 0 nothing flagged (or flags shown without ``--check``); 1 an error (archive
+unusable); 4 ``--check`` and at least one portal flagged, for ops alerting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crawler.cli.options import db_option, json_option, portals_dir_option
+from scheduler.health import DEFAULT_FAILURES, DEFAULT_WINDOW, PortalHealth
+
+EXIT_FLAGGED = 4
+
+
+@click.command("status")
+@db_option
+@portals_dir_option
+@json_option
+@click.option("--check", is_flag=True, help=f"Exit with code {EXIT_FLAGGED} when any portal is flagged (for alerting).")
+@click.option("--failures", type=click.IntRange(min=1), default=DEFAULT_FAILURES, show_default=True, metavar="N",
+              help="Flag a portal as failing after N failed runs in a row.")
+@click.option("--window", type=click.IntRange(min=1), default=DEFAULT_WINDOW, show_default=True, metavar="RUNS",
+              help="How many recent job runs to read.")
+@click.option("--flagged", "only_flagged", is_flag=True, help="Show only the flagged portals.")
+def status(db_url: str | None, portals_dir: Path, as_json: bool, check: bool, failures: int, window: int, only_flagged: bool) -> None:
+    """Per portal: last success, last failure and its error, failure streak, reports found vs usual.
+
+    Flags: failing (N failures in a row), empty (nothing found where there used to be
+    reports), blocked (anti-bot challenge or soft 404s in the last run).
+
+    \b
+    Examples:
+      crawler status
+      crawler status --check --failures 2     # in a cron job or a monitoring check
+      crawler status --json --flagged
+    """
+    from crawler.portals import load_portals
+    from scheduler.health import portal_health
+    from scheduler.history import recent_job_runs
+    from storage.archive import Archive
+    from storage.db import describe, make_engine
+    from storage.errors import ArchiveError
+
+    portals, _ = load_portals(portals_dir)
+    try:
+        engine = make_engine(db_url)
+        archive = Archive(engine)
+        archive.check_schema()
+        runs = recent_job_runs(archive, window)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    health = portal_health(runs, (p.name for p in portals), failures=failures)
+    flagged = [h for h in health if h.flags]
+    shown = flagged if only_flagged else health
+    if as_json:
+        payload = {
+            "database": describe(engine.url),
+            "job_runs": len(runs),
+            "last_job_run": runs[-1].started_at.isoformat() if runs else None,
+            "flagged": len(flagged),
+            "portals": [h.to_dict() for h in shown],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print(Console(), describe(engine.url), shown, len(runs), len(flagged))
+    if check and flagged:
+        sys.exit(EXIT_FLAGGED)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _print(console: Console, database: str, health: list[PortalHealth], runs: int, flagged: int) -> None:
+    table = Table(title=f"portal status on {database} ({runs} job runs read)")
+    for column in ("portal", "last run", "last success", "last failure", "streak", "found / usual", "flags"):
+        table.add_column(column, overflow="fold")
+    for item in health:
+        found = "-" if item.found_last is None else str(item.found_last)
+        usual = "-" if item.usual is None else f"{item.usual:g}"
+        failure = _when(item.last_failure)
+        if item.last_error:
+            failure += f"\n[dim]{item.last_error[:200]}[/]"
+        flags = ", ".join(item.flags)
+        table.add_row(
+            item.portal,
+            f"{_when(item.last_run)} {item.last_status or 'never'}",
+            _when(item.last_success),
+            failure,
+            str(item.failure_streak),
+            f"{found} / {usual}",
+            f"[red]{flags}[/]" if flags else "",
+        )
+    console.print(table)
+    console.print(f"[red]{flagged} portal(s) flagged[/]" if flagged else "[green]nothing flagged[/]")
