@@ -189,11 +189,12 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         "duplicates": get("archive/duplicate", 0),
         "removed": get("archive/removed", 0),
         "rejected": get("crawl/rejected_by_kind", 0),
-        "errors": get("crawl/fetch_errors", 0) + get("spider_exceptions/count", 0) + get("archive/errors", 0),
+        "errors": get("crawl/failed", 0) + get("spider_exceptions/count", 0),
         "bytes": get("crawl/bytes", 0),
         "candidates": get("crawl/candidates", 0),
         "reports": get("crawl/reports", 0),
         "finish_reason": reason,
+        "list_encoding": get("crawl/list_encoding"),
     }
     problems: list[str] = []
     if get("problems/blocked"):
@@ -208,19 +209,26 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         problems.append("page_limit: stopped at [limits].max_pages")
     if get("crawl/depth_limited"):
         problems.append(f"depth_limit: {get('crawl/depth_limited')} link(s) beyond [limits].max_depth")
-    if get("crawl/fetch_errors"):
-        problems.append(f"fetch_errors: {get('crawl/fetch_errors')} request(s) failed after retries")
+    if get("crawl/failed"):
+        problems.append(f"fetch_errors: {get('crawl/failed')} request(s) failed for good (after retries, or too large)")
+    if get("crawl/fetch_attempt_errors"):
+        problems.append(f"network_errors: {get('crawl/fetch_attempt_errors')} attempt(s) failed (reset, timeout, cut short)")
+    if get("crawl/broken_links"):
+        problems.append(f"broken_links: {get('crawl/broken_links')} listed link(s) answer 404 or redirect elsewhere")
+    if get("spider_exceptions/count"):
+        problems.append(f"spider_errors: {get('spider_exceptions/count')} exception(s) in the spider (see the log)")
     http_errors = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     if http_errors:
         problems.append(f"server_errors: {http_errors} HTTP 5xx answer(s)")
     if not get("crawl/list_pages") and not get("crawl/report_fetches"):
         problems.append("nothing_fetched: no list page could be read")
-    elif not get("crawl/reports") and not get("archive/not_modified") and not get("crawl/candidates"):
+    elif not get("crawl/reports") and not get("crawl/report_not_modified") and not get("crawl/candidates"):
         problems.append("nothing_found: list pages read but no report candidate found")
     summary["problems"] = problems
+    found = get("crawl/reports", 0) + get("crawl/report_not_modified", 0)
     if get("problems/blocked"):
         summary["status"] = "blocked"
-    elif get("problems/soft_404") or problems and problems[-1].startswith("nothing_fetched"):
+    elif problems and problems[-1].startswith("nothing_fetched") or get("problems/soft_404") and not found:
         summary["status"] = "broken"
     elif reason == "closespider_pagecount":
         summary["status"] = "limited"

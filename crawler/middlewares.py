@@ -188,7 +188,7 @@ class FetchLogMiddleware:
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
         if isinstance(exception, IgnoreRequest):
             return
-        self.crawler.stats.inc_value("crawl/fetch_errors")
+        self.crawler.stats.inc_value("crawl/fetch_attempt_errors")
         run = self.crawler.get_extension(ArchiveRun)
         if run is not None:
             run.log_fetch(request.url, error=f"{type(exception).__name__}: {exception}")

@@ -93,7 +93,9 @@ class Progress:
 
     def page_fetched(self, name: str, size: int) -> None: ...
 
-    def report_recorded(self, name: str, outcome: str) -> None: ...
+    def item_scraped(self, name: str, item: Any) -> None: ...
+
+    def item_dropped(self, name: str, item: Any, reason: str) -> None: ...
 
     def portal_finished(self, name: str, summary: dict[str, Any]) -> None: ...
 
@@ -174,13 +176,17 @@ class _Watcher:
         live[name] = self
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def response_received(self, response: Any, request: Any, spider: Any) -> None:
         self.progress.page_fetched(self.name, len(response.body))
 
     def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
-        self.progress.report_recorded(self.name, type(item).__name__)
+        self.progress.item_scraped(self.name, item)
+
+    def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        self.progress.item_dropped(self.name, item, str(exception))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         summary = portal_summary(self.crawler.stats.get_stats(), reason)

@@ -38,7 +38,9 @@ AUTOTHROTTLE_START_DELAY = 0.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
-# Safety: pages larger than this are not reports (and not worth the memory).
+# Safety: no HTML page of a report is this large (PAGE_MAXSIZE, per request); attachments
+# (scanned PDFs) may be larger, up to DOWNLOAD_MAXSIZE.
+PAGE_MAXSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30

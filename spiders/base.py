@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # The meta keys of a report request that carry over to its further parts and redirects.
 _REPORT_META = ("role", "hops", "list_title", "list_date", "list_referer", "dont_redirect",
-                "handle_httpstatus_list", "first_etag", "first_last_modified")
+                "handle_httpstatus_list", "first_etag", "first_last_modified",
+                "download_maxsize")
 GONE_STATUSES = (404, 410)
 
 # Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
@@ -45,6 +46,7 @@ _DATE = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 # A JS pager call: createPageHTML(...), createPage(...), with its argument list.
 _PAGER_CALL = re.compile(r"\bcreatePage(?:HTML)?\s*\(([^()]*)\)")
 _COUNT_PAGE_VAR = re.compile(r"\bcountPage\s*=\s*(\d+)")
+_CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
 # Link texts of "next page" and "last page" controls.
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
@@ -184,18 +186,24 @@ class PortalSpider(scrapy.Spider):
     # -- requests ---------------------------------------------------------------------------
 
     def list_request(self, url: str, *, hops: int, pages: int, **kwargs: Any) -> scrapy.Request:
-        meta = {"role": "list", "hops": hops, "list_pages": pages}
+        meta = {"role": "list", "hops": hops, "list_pages": pages, "download_maxsize": self.page_maxsize}
         meta.update(kwargs.pop("meta", {}))
-        return scrapy.Request(url, callback=self.parse_list, meta=meta, **kwargs)
+        return scrapy.Request(url, callback=self.parse_list, errback=self.fetch_failed, meta=meta, **kwargs)
+
+    @property
+    def page_maxsize(self) -> int:
+        """Largest HTML page fetched (``PAGE_MAXSIZE``); attachments get ``DOWNLOAD_MAXSIZE``."""
+        return self.crawler.settings.getint("PAGE_MAXSIZE", 4 * 1024 * 1024)
 
     def report_request(self, url: str, *, link: ListLink, hops: int, referer: str | None = None) -> scrapy.Request:
         """A report page request: conditional (by the middleware), redirects and 404s seen by the spider."""
         return scrapy.Request(
             url,
             callback=self.parse_report,
-            errback=self.report_failed,
+            errback=self.fetch_failed,
             meta={
                 "role": "report",
+                "download_maxsize": self.page_maxsize,
                 "hops": hops,
                 "list_title": link.title or None,
                 "list_date": link.date,
@@ -245,6 +253,7 @@ class PortalSpider(scrapy.Spider):
         _, encoding = decode_body(response.body, _header(response, "Content-Type"), override)
         if encoding in ("unknown", response.encoding):
             return response
+        self.crawler.stats.set_value("crawl/list_encoding", f"{response.encoding} -> {encoding}")
         return response.replace(encoding=encoding)
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
@@ -282,7 +291,7 @@ class PortalSpider(scrapy.Spider):
             for args in pager_args(script):
                 urls.extend(pager_urls(response.url, args))
             if match := _COUNT_PAGE_VAR.search(script):
-                urls.extend(pager_urls(response.url, [match.group(1), "0", _page_stem(response.url), "html"]))
+                urls.extend(pager_urls(response.url, [match.group(1), "0", _list_stem(response.url, script), "html"]))
         query = self.portal.selectors.next_page
         anchors = select(response, query) if query else response.xpath("//a[@href]")
         for anchor in anchors:
@@ -393,11 +402,17 @@ class PortalSpider(scrapy.Spider):
                     urls.append(url)
         return sorted((u for u in dict.fromkeys(urls) if u != first_url), key=_part_number)
 
-    def report_failed(self, failure: Any) -> None:
-        """A report request that failed for good (DNS, timeout after retries): logged and counted."""
+    def fetch_failed(self, failure: Any) -> None:
+        """A request that failed for good (retries spent, too large, connection refused): counted and logged.
+
+        HTTP error answers the spider does not handle (a 412 challenge, a 500 after its
+        retries) end here too; the health middleware has already named the portal's problem.
+        """
         request = failure.request
-        self.crawler.stats.inc_value("crawl/report_errors")
-        logger.warning("report %s failed: %s", request.url, failure.getErrorMessage())
+        role = request.meta.get("role", "page")
+        self.crawler.stats.inc_value("crawl/failed")
+        self.crawler.stats.inc_value(f"crawl/failed/{role}")
+        logger.warning("%s %s failed: %s", role, request.url, failure.getErrorMessage())
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -409,6 +424,16 @@ def _page_stem(url: str) -> str:
     """``…/202401/t20240116_1134.html`` -> ``t20240116_1134``."""
     name = urlsplit(url).path.rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _list_stem(url: str, script: str) -> str:
+    """The name of page 0 of a ``countPage`` list: ``list_2.html`` with ``currentPage=2`` -> ``list``."""
+    stem = _page_stem(url)
+    match = _CURRENT_PAGE_VAR.search(script)
+    current = int(match.group(1)) if match else 0
+    if current and stem.endswith(f"_{current}"):
+        return stem[: -len(f"_{current}")]
+    return stem
 
 
 def _part_number(url: str) -> int:

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crawler.cli.options import db_option, json_option, portals_dir_option
+from crawler.items import ReportPage
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +57,12 @@ class BarProgress:
         if self.pages % 10 == 0:
             self._refresh()
 
-    def report_recorded(self, name: str, outcome: str) -> None:
-        if outcome == "ReportPage":
+    def item_scraped(self, name: str, item: Any) -> None:
+        if isinstance(item, ReportPage):
             self.reports += 1
+
+    def item_dropped(self, name: str, item: Any, reason: str) -> None:
+        pass
 
     def portal_finished(self, name: str, summary: dict[str, Any]) -> None:
         self.bar.advance(self.task)
@@ -78,7 +82,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         table.add_row(key, str(summary[key]))
     table.add_row("bytes", f"{summary['bytes'] / 1e6:.1f} MB")
     console.print(table)
-    troubled = {n: p for n, p in summary["per_portal"].items() if p["status"] not in ("ok",)}
+    troubled = {n: p for n, p in summary["per_portal"].items() if p["status"] not in ("ok", "empty")}
+    empty = sorted(n for n, p in summary["per_portal"].items() if p["status"] == "empty")
     if troubled:
         issues = Table(title="portals needing a look")
         issues.add_column("portal")
@@ -88,6 +93,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             colour = "red" if portal["status"] in ("blocked", "broken", "failed") else "yellow"
             issues.add_row(name, f"[{colour}]{portal['status']}[/]", "\n".join(portal["problems"]))
         console.print(issues)
+    if empty:
+        console.print(f"{len(empty)} portal(s) list no report candidate yet: {', '.join(empty)}")
     for error in summary["config_errors"]:
         console.print(f"[red]config error[/] {error}")
 
