@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text, u
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import migrate, search, similarity
-from storage.db import translate_errors, write_transaction
+from storage.db import describe, translate_errors, write_transaction
 from storage.errors import ArchiveError
 from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, MinhashBucket, Portal, Run, Version
 from storage.records import FetchRecord, Outcome, RecordResult, ReportRecord
@@ -69,7 +69,7 @@ class Archive:
         head = migrate.head_revision()
         if revision != head:
             raise ArchiveError(
-                f"the database {self.engine.url.render_as_string(hide_password=True)} is at revision "
+                f"the database {describe(self.engine.url)} is at revision "
                 f"{revision or 'none (empty)'}, this code needs {head}: run `crawler db upgrade`"
             )
 
@@ -114,7 +114,7 @@ class Archive:
                 .values(stats=_jsonable(stats), status=status, finished_at=utc(finished_at or utcnow()))
             )
             if result.rowcount != 1:
-                raise ArchiveError(f"no run {run_id} in {self.engine.url.render_as_string(hide_password=True)}")
+                raise ArchiveError(f"no run {run_id} in {describe(self.engine.url)}")
 
     # -- fetches --------------------------------------------------------------------------
 
@@ -160,8 +160,9 @@ class Archive:
         * NEW_DOCUMENT: a new URL with a new text. If its MinHash similarity to an archived text
           reaches the threshold, it is linked (``near_duplicate_of``), not merged.
         """
+        portal_id = self._portal_id(report.portal, utc(report.fetched_at))
         with write_transaction(self.engine) as connection:
-            return self._record(connection, report)
+            return self._record(connection, report, portal_id)
 
     def mark_removed(self, url: str, when: dt.datetime, reason: str) -> bool:
         """Mark the document at ``url`` as removed since ``when``; ``True`` if it was present until now."""
@@ -195,7 +196,7 @@ class Archive:
 
     # -- the record transaction -------------------------------------------------------------
 
-    def _record(self, connection: Connection, report: ReportRecord) -> RecordResult:
+    def _record(self, connection: Connection, report: ReportRecord, portal_id: int | None) -> RecordResult:
         seen = utc(report.fetched_at)
         if connection.dialect.name == "postgresql":
             connection.execute(_PG_LOCK, {"key": "url:" + report.url})
@@ -239,7 +240,7 @@ class Archive:
         document_id = connection.execute(
             _insert(connection, Document)
             .values(
-                portal_id=self._portal_id(connection, report.portal, seen),
+                portal_id=portal_id,
                 canonical_url=report.url,
                 status="present",
                 latest_seq=1,
@@ -337,16 +338,21 @@ class Archive:
             )
         return version_id
 
-    def _portal_id(self, connection: Connection, name: str | None, seen: dt.datetime) -> int | None:
+    def _portal_id(self, name: str | None, seen: dt.datetime) -> int | None:
+        """The id of the portal called ``name``, created (committed on its own) if the crawl never announced it.
+
+        Committed apart from the record so that a cached id never points at a rolled-back row.
+        """
         if name is None:
             return None
         if name not in self._portal_ids:
-            connection.execute(
-                _insert(connection, Portal)
-                .values(name=name, config={}, created_at=seen, updated_at=seen)
-                .on_conflict_do_nothing(index_elements=[Portal.name])
-            )
-            self._portal_ids[name] = connection.execute(select(Portal.id).where(Portal.name == name)).scalar_one()
+            with write_transaction(self.engine) as connection:
+                connection.execute(
+                    _insert(connection, Portal)
+                    .values(name=name, config={}, created_at=seen, updated_at=seen)
+                    .on_conflict_do_nothing(index_elements=[Portal.name])
+                )
+                self._portal_ids[name] = connection.execute(select(Portal.id).where(Portal.name == name)).scalar_one()
         return self._portal_ids[name]
 
     @staticmethod
