@@ -352,9 +352,13 @@ class Farm:
         for entry in reports:
             entry.versions = [entry.article.paragraphs]
             entry.version_dates = [entry.article.published]
+        # The city republished the oldest government report long ago: mirrors exist from night 0.
+        oldest = min((e for e in reports if e.issuer_kind == "government"), key=lambda e: e.article.published)
+        oldest.mirrored_on = oldest.article.published + timedelta(days=5)
         if self.night < 2:
             return
-        settled = sorted((e for e in reports if e.article.published <= night_date(1)), key=lambda e: e.key)
+        settled = sorted((e for e in reports if e.article.published <= night_date(1) and e is not oldest),
+                         key=lambda e: e.key)
         forced: dict[str, str] = {}
         if len(settled) >= 3:
             picks = random.Random(f"{self.seed}/{spec.index}/night2").sample(settled, 3)
