@@ -212,10 +212,11 @@ def paragraphs_of(container: html.HtmlElement) -> list[str]:
 
 
 def _flush(out: list[str], buffer: list[str]) -> None:
+    """End a paragraph. Tabs in page text are blanks: a tab only separates the cells of a data-table row."""
     if buffer:
         text = "".join(buffer)
         if text.strip():
-            out.append(text)
+            out.append(text.replace("\t", " "))
         buffer.clear()
 
 

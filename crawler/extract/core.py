@@ -134,7 +134,10 @@ def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tup
     for paragraph in paragraphs:
         if not body and squeezed_title and len(paragraph) >= 4 and "".join(paragraph.split()) in squeezed_title:
             continue
-        if metadata.is_meta_line(paragraph):
+        if not body and metadata.is_date_line(paragraph):  # a bare date above the text is its dateline
+            header.append(paragraph)
+            dropped += 1
+        elif metadata.is_meta_line(paragraph):
             header.append(paragraph)
             dropped += 1
         elif rules.is_chrome_text(paragraph):
@@ -172,12 +175,13 @@ def _finish(
             break
     if region is None and beian:
         region = region_by_code(beian)
-    if region is None and result.text:
+    result.kind = classify(result.title, paragraphs)
+    result.is_annual_report = result.kind == "annual_rule_of_law_report"
+    if region is None and result.is_annual_report:
+        # A report speaks of its own county (我区…); other pages name the places they report on.
         region = find_region(result.text[:3000])
     if region is not None:
         result.region, result.region_code = region.full_name, region.code
-    result.kind = classify(result.title, paragraphs)
-    result.is_annual_report = result.kind == "annual_rule_of_law_report"
 
 
 def _header_lines(holders: list[html.HtmlElement]) -> list[str]:

@@ -37,8 +37,8 @@ _META_NAMES = {
     "contentsource": "source", "sitename": "site_name", "og:title": "title", "og:site_name": "site_name",
     "keywords": "keywords", "author": "author",
 }
-_META = etree.XPath("//meta[@name or @property]")
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
+_DATE_ONLY = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?")
 _CN_DATE_RE = re.compile(r"([〇○零一二三四五六七八九Ｏ０O]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "O": 0, "０": 0}
 _URL_DAY = (
@@ -143,7 +143,7 @@ def _iso(year: int, month: int, day: int) -> str | None:
 def from_meta_tags(root: html.HtmlElement) -> Fields:
     """``<meta name="ArticleTitle|PubDate|ContentSource|SiteName...">`` as CMSs emit them."""
     found = Fields()
-    for meta in _META(root):
+    for meta in root.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").strip().lower()
         name = _META_NAMES.get(key)
         content = meta.get("content")
@@ -187,10 +187,17 @@ def is_meta_line(line: str) -> bool:
     return match is not None and match.start() == 0
 
 
+def is_date_line(line: str) -> bool:
+    """A short line that is only a date, maybe with a time (``2024-05-13 13:48``)."""
+    return len(line) <= 24 and _DATE_ONLY.fullmatch(line.strip()) is not None
+
+
 def fields_from_lines(lines: list[str]) -> Fields:
     """Fields from header lines such as ``来源: 秦州区司法局`` (counters and empties are ignored)."""
     found = Fields()
     for line in lines:
+        if is_date_line(line):
+            found.set("published", line)
         for label, value in label_pairs(line):
             found.set(LABELS[label], value)
     return found

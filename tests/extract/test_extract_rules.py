@@ -42,6 +42,11 @@ def page(extra_inside: str = "", extra_outside: str = "") -> bytes:
         "实名登录",
         "今天是2024年3月1日 星期五",
         "版权所有：某县人民政府 主办：某县人民政府办公室",
+        "网易首页 --> 主频道 --> 消费真相",
+        "【责任编辑：张三】",
+        "(责编：李四、王五)",
+        "【纠错】",
+        "链接已复制",
     ],
 )
 def test_default_rules_drop_furniture_inside_the_body(line):
@@ -82,3 +87,15 @@ def test_portal_body_xpath_picks_the_container():
 def test_bad_portal_pattern_names_itself():
     with pytest.raises(ValueError, match="chrome text pattern"):
         ChromeRules.default().extend(text=["(unclosed"])
+
+
+def test_dateline_above_the_text_is_metadata_and_a_closing_date_is_body():
+    dated = extract(page(extra_outside="", extra_inside="<p>2024年3月1日</p>").replace(
+        b"<div class='body-text'>", b"<div class='body-text'><p>2024-02-28 09:30</p>"), "http://127.0.0.1/r.html")
+    assert dated.paragraphs == [*BODY, "2024年3月1日"]
+    assert (dated.published, dated.signed) == ("2024-02-28", "2024-03-01")
+
+
+def test_tabs_in_page_text_are_blanks_not_cells():
+    result = extract(page(extra_inside="<p>\t二、存在的问题\t</p>"), "http://127.0.0.1/r.html")
+    assert result.paragraphs[-1] == "二、存在的问题"
