@@ -122,7 +122,10 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
     if not paragraphs:
         result.problems.append("empty")
     elif len(result.text) < 200 and _SOFT_404.search(f"{title or ''} {result.text}"):
+        # A "page not found" served with 200 is not content: nothing of it may be archived.
         result.problems.append("soft_404")
+        result.paragraphs, result.text, result.content_hash = [], "", None
+        result.kind, result.is_annual_report = "other", False
 
 
 def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tuple[list[str], list[str], int]:

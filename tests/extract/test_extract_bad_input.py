@@ -50,6 +50,7 @@ def test_soft_404_page_is_flagged():
             "<div class='main'><p>对不起，您访问的页面不存在或已被删除。</p></div></body></html>").encode()
     result = extract(body, URL, "text/html")
     assert "soft_404" in result.problems
+    assert (result.text, result.content_hash, result.kind) == ("", None, "other")
 
 
 def test_markup_garbage_does_not_raise():
