@@ -4,7 +4,7 @@
 
 The farm runs as ``crawler sim serve`` in its own process; the load comes from this process
 (asyncio, keep-alive HTTP/1.1 connections, a bounded number of requests). URLs are drawn
-from the manifest — list pages, report pages, home pages and robots.txt of many portals —
+from the farm's plan: list pages, article pages, home pages and robots.txt of many portals,
 plus a share of conditional requests (If-None-Match) that a re-crawl sends. The baseline is
 a Twisted server answering a fixed 10 KB page from the same kind of process: the ceiling
 any Twisted-based farm could reach here, so the ratio shows what the farm's own work costs.
@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -100,25 +99,20 @@ def _measure(label: str, groups, port: int, connections: int, etags: dict) -> fl
 
 
 def _farm_jobs(farm: Farm, requests: int, portals_hit: int, rng: random.Random) -> list[tuple[str, list]]:
-    manifest = farm.manifest()
+    """Requests spread over ``portals_hit`` portals: home, robots.txt, first list pages and every article page."""
     chosen = rng.sample(range(farm.count), min(portals_hit, farm.count))
     by_portal: dict[str, list[str]] = {}
     for index in chosen:
         plan = farm.plan(index)
-        base = plan.spec.base_url
-        urls = [base + "/", base + "/robots.txt"]
-        urls += [base + plan.family.list_path(c, 0) for c in plan.columns]
-        by_portal[urlsplit(base).hostname] = urls
-    for report in manifest["reports"]:
-        host = urlsplit(report["url"]).hostname
-        if host in by_portal:
-            by_portal[host] += report["pages"]
+        paths = ["/", "/robots.txt", *(plan.family.list_path(c, 0) for c in plan.columns)]
+        paths += [path for entry in plan.visible(farm.today) for path in entry.page_paths]
+        by_portal[plan.spec.address] = paths
     jobs: dict[str, list] = {host: [] for host in by_portal}
     hosts = list(by_portal)
     for n in range(requests):
         host = hosts[n % len(hosts)]
-        url = rng.choice(by_portal[host])
-        jobs[host].append((urlsplit(url).path, rng.random() < 0.2))  # a fifth are conditional re-fetches
+        path = rng.choice(by_portal[host])
+        jobs[host].append((path, rng.random() < 0.2))  # a fifth are conditional re-fetches
     return list(jobs.items())
 
 

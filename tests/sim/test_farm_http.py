@@ -84,3 +84,16 @@ def test_encodings_decode_as_documented(farm):
     assert (("gbk", None, False)) in seen, "a GBK portal without any charset declaration"
     assert any(e == "gbk" and d == "utf-8" for e, d, _ in seen), "a GBK portal claiming UTF-8"
     assert any(not h and d for _, d, h in seen), "a portal declaring its charset only in <meta>"
+
+
+def test_hanweb_data_proxy_accepts_post_like_get(farm):
+    manifest = farm.manifest()
+    portal = next(p for p in manifest["portals"] if p["family"] == "hanweb" and p["kind"] == "county")
+    column = lxml.html.document_fromstring(fetch(portal["base_url"]).body).xpath("//div[@class='nav']//a/@href")[1]
+    columnid = column.split("/col/col")[1].split("/")[0]
+    query = f"columnid={columnid}&startrecord=1&endrecord=12&perpage=4"
+    got = fetch(f"{portal['base_url']}module/web/jpage/dataproxy.jsp?{query}")
+    posted = fetch(f"{portal['base_url']}module/web/jpage/dataproxy.jsp", method="POST", body=query.encode(),
+                   headers={"Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "XMLHttpRequest"})
+    assert got.status == posted.status == 200
+    assert got.body == posted.body and got.body.count(b"<record>") == 12
