@@ -7,7 +7,6 @@ migrated template created once per session, and every database made here is drop
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import secrets
@@ -20,10 +19,8 @@ from psycopg import sql
 import pytest
 from sqlalchemy import Engine
 
-from crawler.textnorm import content_hash
 from storage.archive import Archive
 from storage.db import make_engine
-from storage.records import ReportRecord
 
 PG_ROLES = ("root", "postgres")
 PG_HOST = "127.0.0.1:5432"
@@ -122,19 +119,3 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def archive(engine: Engine) -> Archive:
     return Archive(engine)
-
-
-T0 = dt.datetime(2024, 3, 20, 2, 30, tzinfo=dt.UTC)
-
-
-def report(url: str, text: str, *, at: dt.datetime = T0, portal: str | None = "sim_trs_0001", **fields) -> ReportRecord:
-    """A report record as the crawl pipeline builds it: the hash always from crawler.textnorm."""
-    return ReportRecord(portal=portal, url=url, fetched_at=at, text=text, content_hash=content_hash(text), **fields)
-
-
-def report_text(topic: str, paragraphs: int = 12) -> str:
-    """A report-like text long enough for MinHash; ``topic`` makes texts differ in every paragraph."""
-    return "\n".join(
-        f"{topic}第{i}项：全面推进依法行政，深化行政复议体制改革，落实普法责任制，第{i}年度{topic}工作取得实效。"
-        for i in range(1, paragraphs + 1)
-    )

@@ -9,7 +9,7 @@ from queue import Queue
 
 from storage.archive import Archive
 from storage.db import make_engine
-from tests.storage.conftest import report, report_text
+from tests.storage.builders import report, report_text
 
 ROUNDS = 24
 OWN_DOCUMENTS = 4

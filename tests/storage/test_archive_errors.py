@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from storage.archive import Archive
 from storage.db import make_engine
 from storage.errors import ArchiveError
-from tests.storage.conftest import report, report_text
+from tests.storage.builders import report, report_text
 
 
 @pytest.mark.parametrize("url", ["not a database url", "sqlite:/relative-with-one-slash", "mysql://root@127.0.0.1/test"])

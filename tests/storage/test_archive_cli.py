@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 
 from crawler.cli import main
 from storage.archive import Archive
-from tests.storage.conftest import T0, report
+from tests.storage.builders import T0, report
 
 URL = "http://127.1.0.1:8800/zwgk/fzzfjs/t20240320_1.html"
 MIRROR = "http://127.1.0.9:8800/sfj/t20240321_9.html"

@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from storage import query
 from storage.archive import Archive
-from tests.storage.conftest import report
+from tests.storage.builders import report
 
 REVIEW = "本年度办理行政复议案件五十件，行政复议决定全部按期作出。\n行政复议听证制度进一步完善。"
 EDUCATION = "深入开展普法宣传教育，落实“谁执法谁普法”责任制。\n组织领导干部学法考试。"

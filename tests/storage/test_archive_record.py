@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storage.archive import Archive
 from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, Run, Version
 from storage.records import AttachmentRecord, FetchRecord, Outcome
-from tests.storage.conftest import T0, report, report_text
+from tests.storage.builders import T0, report, report_text
 
 URL = "http://127.1.0.1:8800/zwgk/fzzfjs/202403/t20240320_1.html"
 MIRROR = "http://127.1.0.9:8800/sjbm/sfj/t20240321_9.html"

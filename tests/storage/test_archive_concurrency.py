@@ -17,7 +17,7 @@ from storage.archive import Archive
 from storage.models import Content, Document, DocumentUrl, Fetch, Version
 from storage.records import Outcome
 from tests.storage import workers
-from tests.storage.conftest import report, report_text
+from tests.storage.builders import report, report_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
