@@ -102,11 +102,6 @@ def _body_pages(article: Article, pages: int) -> list[tuple[str, ...]]:
     return [paragraphs[a:b] for a, b in zip(cuts, cuts[1:])]
 
 
-def split_pages(article: Article, pages: int) -> list[tuple[str, ...]]:
-    """Public for the farm: the paragraphs each page of a split article shows, in order."""
-    return _body_pages(article, pages)
-
-
 def _attachments(article: Article) -> str:
     if not article.attachments:
         return ""

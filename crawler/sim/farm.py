@@ -15,14 +15,17 @@ from __future__ import annotations
 import functools
 import ipaddress
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from crawler.regions import Region, county_regions
 from crawler.sim import corpus
+from crawler.sim.config import portal_toml
 from crawler.sim.faults import PAGE_FAULTS, parse_faults
-from crawler.sim.families import Column, Family, family, split_pages
-from crawler.sim.model import NEGATIVE_KINDS, REPORT, Article, AttachmentLink, Entry, SiteInfo
+from crawler.sim.families import Column, Family, family
+from crawler.sim.model import REPORT, Article, AttachmentLink, Entry, SiteInfo
+from crawler.sim.site import extra_fault_paths
 from crawler.textnorm import canonical_text, content_hash
 
 # Night 0 is the state of the web on this day, after the Q1 publication season.
@@ -133,7 +136,8 @@ class Farm:
     :func:`addresses`), then one portal per distinct city among them, all on ``port``.
     """
 
-    def __init__(self, portals: int, seed: int, night: int, port: int, host: str = "127.0.0.1", faults=()) -> None:
+    def __init__(self, portals: int, seed: int, night: int, port: int, host: str = "127.0.0.1",
+                 faults: str | Iterable[str] = ()) -> None:
         if portals < 1:
             raise ValueError(f"--portals must be at least 1, not {portals}")
         if night < 0:
@@ -428,7 +432,6 @@ class Farm:
             issuer=original.article.issuer, column=column.name, attachments=attachments,
         )
         pages = len(original.page_paths) if original.body_mode == "pages" else 1
-        original.mirror_path = path
         return Entry(
             key=f"{original.key}/mirror", kind="mirror", column=0, path=path, article=article,
             body_mode=original.body_mode, page_paths=tuple(fam.page_path(path, k) for k in range(1, pages + 1)),
@@ -470,8 +473,7 @@ class Farm:
         return [kind for kind, portals in self.fault_sites.items() if index in portals]
 
     def fault_list(self) -> list[dict]:
-        from crawler.sim.site import extra_fault_paths
-
+        """Every place a switched-on fault sits: ``{url, kind, portal}``, sorted."""
         out = []
         for kind, portals in self.fault_sites.items():
             for index in portals:
@@ -543,8 +545,6 @@ class Farm:
 
     def portal_configs(self) -> dict[str, str]:
         """One TOML portal config per simulated portal (file name -> text), as ``spiders/portals`` holds."""
-        from crawler.sim.config import portal_toml
-
         return {f"{spec.name}.toml": portal_toml(self, self.plan(spec.index)) for spec in self.specs}
 
 
@@ -554,5 +554,3 @@ def _relative(page_path: str, target: str, fam: Family) -> str:
         return "./" + target.rsplit("/", 1)[-1]
     return target
 
-
-__all__ = ["BASE_DATE", "Farm", "NEGATIVE_KINDS", "PortalPlan", "PortalSpec", "addresses", "night_date", "split_pages"]

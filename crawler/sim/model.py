@@ -91,7 +91,6 @@ class Entry:
     version_dates: list[date] = field(default_factory=list)
     removed: str = ""  # "" | "404" | "redirect"
     removed_on: date | None = None
-    mirror_path: str = ""  # on the city portal, when republished there
     mirrored_on: date | None = None
 
     @property

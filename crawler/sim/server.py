@@ -80,7 +80,7 @@ class FarmResource(resource.Resource):
             body = b""
         if direct:
             return body
-        if not request.finished and not request._disconnected:
+        if request.channel is not None:  # the client may have given up while we were slow
             request.write(body)
             request.finish()
         return server.NOT_DONE_YET

@@ -15,11 +15,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
 from crawler.sim.faults import BURST, HUGE_BYTES, PAGE_FAULTS, SLOW_SECONDS
 from crawler.sim.families import Hanweb, ListItem, PageContext
 from crawler.sim.model import Entry
+
+if TYPE_CHECKING:
+    from crawler.sim.farm import Farm, PortalPlan
 
 _CST = timezone(timedelta(hours=8))
 _WEEKDAYS = "一二三四五六日"
@@ -57,7 +61,7 @@ class Reply:
 
 @dataclass(slots=True)
 class _Route:
-    kind: str  # page | file | redirect | robots | proxy | calendar | fault
+    kind: str  # page | file | redirect | robots | proxy | fault
     render: Callable[[], chrome.Template] | None = None
     modified: date | None = None
     target: str = ""
@@ -72,7 +76,7 @@ def _http_date(day: date) -> str:
 class PortalSite:
     """A planned portal answering HTTP requests for night ``farm.night``."""
 
-    def __init__(self, farm, plan) -> None:
+    def __init__(self, farm: Farm, plan: PortalPlan) -> None:
         self.farm = farm
         self.plan = plan
         self.site = plan.site

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from crawler.sim import Farm
+from crawler.sim.model import NEGATIVE_KINDS
 from crawler.textnorm import content_hash, hash_key
 from tests.farm import fetch, running_farm
 from tests.sim.farm_walk import attachment_text, list_articles, page, served_text
@@ -57,7 +58,7 @@ def test_night_0_serves_exactly_the_manifest_text(farm):
 def test_negatives_cover_every_kind_and_are_served(farm):
     manifest = farm.manifest()
     kinds = {n["kind"] for n in manifest["negatives"]}
-    assert kinds == {"info_disclosure_annual_report", "news", "policy_interpretation", "work_plan", "notice"}
+    assert kinds == set(NEGATIVE_KINDS)
     for negative in manifest["negatives"][:10]:
         assert fetch(negative["url"]).status == 200
 
