@@ -29,6 +29,8 @@ from crawler.sim.site import PortalSite, Reply
 log = logging.getLogger(__name__)
 
 _SITE_CACHE = 256
+# The only request headers the farm's answers depend on.
+_CONDITIONAL = ("if-none-match", "if-modified-since")
 _PORT_ATTEMPTS = 20
 
 
@@ -51,10 +53,15 @@ class FarmResource(resource.Resource):
         if spec is None:
             request.setResponseCode(421)
             return b"misdirected request"
-        args = {k.decode("latin-1"): v[-1].decode("utf-8", "replace") for k, v in (request.args or {}).items()}
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.requestHeaders.getAllRawHeaders()
-                   for v in v[-1:]}
-        path = unquote(request.path.decode("latin-1"))
+        args = {k.decode("latin-1"): v[-1].decode("utf-8", "replace") for k, v in request.args.items()} if request.args else {}
+        headers = {}
+        for name in _CONDITIONAL:
+            value = request.getHeader(name)
+            if value is not None:
+                headers[name] = value
+        path = request.path.decode("latin-1")
+        if "%" in path:
+            path = unquote(path)
         reply = self.site(spec.index).handle(request.method.decode("ascii"), path, args, headers)
         if reply.delay:
             self.reactor.callLater(reply.delay, self._write, request, reply)
