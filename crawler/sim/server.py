@@ -44,9 +44,10 @@ class FarmResource(resource.Resource):
         self.farm = farm
         self.reactor = reactor
         self.site = functools.lru_cache(maxsize=_SITE_CACHE)(self._site)
+        self._fault_hits: dict[int, dict[str, int]] = {}
 
     def _site(self, index: int) -> PortalSite:
-        return PortalSite(self.farm, self.farm.plan(index))
+        return PortalSite(self.farm, self.farm.plan(index), self._fault_hits.setdefault(index, {}))
 
     def render(self, request: server.Request) -> bytes | int:
         spec = self.farm.spec_at(request.getHost().host)

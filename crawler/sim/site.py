@@ -76,7 +76,9 @@ def _http_date(day: date) -> str:
 class PortalSite:
     """A planned portal answering HTTP requests for night ``farm.night``."""
 
-    def __init__(self, farm: Farm, plan: PortalPlan) -> None:
+    def __init__(self, farm: Farm, plan: PortalPlan, hits: dict[str, int] | None = None) -> None:
+        """``hits`` counts requests per faulty URL; the server passes one that outlives this object,
+        so a burst fault does not start over when the site is evicted from its cache."""
         self.farm = farm
         self.plan = plan
         self.site = plan.site
@@ -84,7 +86,7 @@ class PortalSite:
         self.today = farm.today
         self.faults = set(farm.faults_of(plan.spec.index))
         self._page_faults = {farm.page_fault_path(k, plan): k for k in self.faults & PAGE_FAULTS}
-        self._hits: dict[str, int] = {}
+        self._hits = {} if hits is None else hits
         self._counter = itertools.count(10_000 + plan.spec.index * 37)
         self._cache: dict[str, chrome.Template | bytes] = {}
         self.visible = plan.visible(self.today)
