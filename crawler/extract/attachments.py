@@ -81,15 +81,15 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None) -
         return AttachmentText(text="", type=kind, status="error", error=f"{url}: empty body")
     try:
         if kind == "pdf":
-            paragraphs = _pdf_paragraphs(body)
+            paragraphs = pdf_paragraphs(body)
         elif kind == "docx":
-            paragraphs = _docx_paragraphs(body)
+            paragraphs = docx_paragraphs(body)
         elif kind in ("doc", "wps"):
             converted = _convert_with_soffice(body, kind)
             if converted is None:
                 return AttachmentText(text="", type=kind, status="unsupported",
                                       error=f"{url}: no .{kind} converter (LibreOffice) on this machine")
-            paragraphs = _docx_paragraphs(converted)
+            paragraphs = docx_paragraphs(converted)
         else:
             return AttachmentText(text="", type=kind, status="unsupported", error=f"{url}: {kind} files are not read")
     except Exception as exc:  # noqa: BLE001 - third-party parsers raise anything on corrupt files
@@ -100,16 +100,7 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None) -
 
 
 def pdf_paragraphs(body: bytes) -> list[str]:
-    """Paragraph-ish lines of a PDF (for ``extract`` of a PDF body)."""
-    return _pdf_paragraphs(body)
-
-
-def docx_paragraphs(body: bytes) -> list[str]:
-    """Paragraphs and table rows of a DOCX (for ``extract`` of a DOCX body)."""
-    return _docx_paragraphs(body)
-
-
-def _pdf_paragraphs(body: bytes) -> list[str]:
+    """The text boxes of a PDF, each a paragraph; raises whatever pdfminer raises on a corrupt file."""
     from pdfminer.high_level import extract_text
 
     text = extract_text(io.BytesIO(body))
@@ -118,7 +109,8 @@ def _pdf_paragraphs(body: bytes) -> list[str]:
     return [box for box in boxes if box.strip() and box.strip() != "\x0c"]
 
 
-def _docx_paragraphs(body: bytes) -> list[str]:
+def docx_paragraphs(body: bytes) -> list[str]:
+    """Paragraphs and table rows (tab-separated cells) of a DOCX, in document order."""
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph

@@ -164,7 +164,7 @@ def _finish(
     result.paragraphs = paragraphs
     result.text = "\n".join(paragraphs)  # already clean_paragraphs()-ed: canonical_text() by construction
     result.content_hash = content_hash(result.text) if result.text else None
-    signer, result.signed, _ = metadata.signature(paragraphs)
+    signer, result.signed = metadata.signature(paragraphs)
     result.published = found.published
     result.published_precision = found.published_precision if found.published else None
     result.issuer = found.issuer or signer or found.source

@@ -268,8 +268,8 @@ def _leaf_texts(block: html.HtmlElement) -> list[str]:
     return [cell.text_content() for cell in cells]
 
 
-def signature(paragraphs: list[str]) -> tuple[str | None, str | None, int]:
-    """``(issuer, signed date, lines used)`` from the closing signature of a report.
+def signature(paragraphs: list[str]) -> tuple[str | None, str | None]:
+    """``(issuer, signed date)`` from the closing signature of a report.
 
     A report ends with the issuing body on one line and the date on the next (or both on
     one line); only the last few paragraphs are looked at.
@@ -284,15 +284,15 @@ def signature(paragraphs: list[str]) -> tuple[str | None, str | None, int]:
             continue
         rest = _DATE_RE.sub("", _CN_DATE_RE.sub("", line)).strip()
         if rest and _ORG_SUFFIX.search(rest) and not any(ch in "，。；" for ch in rest):
-            return rest, signed, 1
-        if rest:
-            return None, signed, 0
+            return rest, signed
+        if rest:  # a date inside other words (《人民日报》（2024年05月10日）) is no signature
+            continue
         if offset > 0:
             previous = tail[offset - 1].strip()
             if len(previous) <= 30 and _ORG_SUFFIX.search(previous) and not any(ch in "，。；、" for ch in previous):
-                return previous, signed, 2
-        return None, signed, 1
-    return None, None, 0
+                return previous, signed
+        return None, signed
+    return None, None
 
 
 def report_year(title: str | None, paragraphs: list[str], published: str | None) -> int | None:

@@ -99,3 +99,19 @@ def test_dateline_above_the_text_is_metadata_and_a_closing_date_is_body():
 def test_tabs_in_page_text_are_blanks_not_cells():
     result = extract(page(extra_inside="<p>\t二、存在的问题\t</p>"), "http://127.0.0.1/r.html")
     assert result.paragraphs[-1] == "二、存在的问题"
+
+
+@pytest.mark.parametrize(
+    ("closing", "issuer", "signed"),
+    [
+        (["某县人民政府", "2024年3月1日"], "某县人民政府", "2024-03-01"),
+        (["某县司法局 2024年3月1日"], "某县司法局", "2024-03-01"),
+        (["某县人民政府", "二〇二四年三月一日"], "某县人民政府", "2024-03-01"),
+        (["《人民日报》（2024年03月01日 04版）"], None, None),
+    ],
+)
+def test_signature_lines(closing, issuer, signed):
+    extra = "".join(f"<p>{line}</p>" for line in closing)
+    result = extract(page(extra_inside=extra), "http://127.0.0.1/r.html")
+    assert (result.issuer, result.signed) == (issuer, signed)
+    assert result.paragraphs[-len(closing):] == closing
