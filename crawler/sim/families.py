@@ -215,10 +215,14 @@ class TRS(Family):
         rows = []
         for n, item in enumerate(items, start=1):
             rel = "./" + item.url.removeprefix(column.base) if item.url.startswith(column.base) else item.url
-            shown = f"{item.published:%m-%d}" if column.variant == 3 else item.published.isoformat()
+            if column.variant == 3:  # older template: href on the next line, no title, MM-DD dates
+                anchor = f'<A\nhref="{escape(rel)}" target=_blank>{escape(item.title)}</A>'
+                shown = f"{item.published:%m-%d}"
+            else:
+                anchor = f'<A href="{escape(rel)}" target="_blank" title="{escape(item.title)}">{escape(item.title)}</A>'
+                shown = item.published.isoformat()
             rows.append(
-                f'<TR><TD height=25 align="left"><IMG src="/images/lb-xtb.gif">&nbsp;<A href="{escape(rel)}" '
-                f'target="_blank" title="{escape(item.title)}">{escape(item.title)}</A></TD>'
+                f'<TR><TD height=25 align="left"><IMG src="/images/lb-xtb.gif">&nbsp;{anchor}</TD>'
                 f'<TD width="80" align="right">{shown}</TD></TR>'
             )
             if n % 5 == 0:
