@@ -115,3 +115,16 @@ def test_signature_lines(closing, issuer, signed):
     result = extract(page(extra_inside=extra), "http://127.0.0.1/r.html")
     assert (result.issuer, result.signed) == (issuer, signed)
     assert result.paragraphs[-len(closing):] == closing
+
+
+def test_disclosure_record_with_padded_labels_is_metadata_not_body():
+    record = (
+        "<table class='xxgk'><tr><td>索&nbsp;&nbsp;引&nbsp;&nbsp;号：000014349/2024-00012</td>"
+        "<td>主题分类：综合政务</td></tr><tr><td>发文机关：某县司法局</td><td>发文字号：某司发〔2024〕3号</td></tr>"
+        "<tr><td>成文日期：2024年02月20日</td><td>发布日期：2024年02月21日</td></tr></table>"
+    )
+    result = extract(page(extra_outside="").replace(b"<div class='body-text'>", b"<div class='body-text'>" + record.encode()),
+                     "http://127.0.0.1/r.html")
+    assert result.paragraphs == BODY
+    assert (result.index_no, result.subject, result.issuer, result.doc_no, result.published) == (
+        "000014349/2024-00012", "综合政务", "某县司法局", "某司发〔2024〕3号", "2024-02-21")
