@@ -24,9 +24,9 @@ _BLOCK_TAGS = frozenset(
     "pre center main figure figcaption address hr header footer nav aside form fieldset caption".split()
 )
 _CELL_TAGS = frozenset(("td", "th"))
-_HEADING_TAGS = frozenset(("h1", "h2", "h3"))
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5"))
 # Tags that templates give a ``title`` class or id to mark the article heading.
-_TITLED_TAGS = frozenset(("div", "p", "span", "td", "strong", "b", "font", "h4", "header", "section"))
+_TITLED_TAGS = frozenset(("div", "p", "span", "td", "strong", "b", "font", "header", "section"))
 _SKIP_TAGS = frozenset(("script", "style", "head", "title", "meta", "link", "select", "option", "button", "textarea"))
 
 
@@ -67,7 +67,7 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
     An element's own text is its ``text`` plus the ``tail`` of each child; tails are booked
     to the parent when the child is visited, so every element is touched once. The same
     pass notes, for the metadata readers, the elements whose own text matches ``watch`` and
-    the heading-like elements (``h1``-``h3``, a ``title`` class or id), so that they need
+    the heading-like elements (``h1``-``h5``, a ``title`` class or id), so that they need
     no tree scans of their own.
     """
     totals: dict[html.HtmlElement, list[float]] = {}

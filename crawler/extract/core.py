@@ -17,7 +17,7 @@ from lxml import etree, html
 
 from crawler.extract import attachments as attachment_files
 from crawler.extract import metadata
-from crawler.extract.body import attached, find_container, paragraphs_of, score_tree, strip_chrome
+from crawler.extract.body import Scores, attached, find_container, paragraphs_of, score_tree, strip_chrome
 from crawler.extract.classify import classify
 from crawler.extract.clean import clean, is_structural_chrome, parse, remove
 from crawler.extract.encoding import utf8_body
@@ -106,13 +106,15 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
     still = [element for element in scores.watched if attached(element, root)]
     header = metadata.fields_from_lines(_header_lines(still))
     headings = [element for element in scores.headings if attached(element, root)]
-    heading = _heading_title(headings, html_title, head.site_name)
     container = find_container(root, scores, rules)
     if container is None:
         result.problems.append("empty")
         return
+    heading = _heading_title(headings, container, scores, html_title, head.site_name, rules)
     removed += strip_chrome(root, container, scores, rules)
     title = head.title or record.title or heading or metadata.clean_title(html_title, head.site_name)
+    if title and head.site_name and "".join(title.split()) == "".join(head.site_name.split()):
+        title = None  # the <title> of many county pages is only the site's name
     paragraphs, lines, dropped = _filter(clean_paragraphs(paragraphs_of(container)), title, rules)
     removed += dropped
     found = metadata.merge(record, metadata.fields_from_lines(lines), head, header, metadata.from_url(result.url))
@@ -205,22 +207,40 @@ def _header_lines(holders: list[html.HtmlElement]) -> list[str]:
     return lines
 
 
-def _heading_title(headings: list[html.HtmlElement], html_title: str | None, site_name: str | None) -> str | None:
-    """The page's own heading: the one the ``<title>`` repeats, else the first ``<h1>``."""
+def _heading_title(
+    headings: list[html.HtmlElement],
+    container: html.HtmlElement,
+    scores: Scores,
+    html_title: str | None,
+    site_name: str | None,
+    rules: ChromeRules,
+) -> str | None:
+    """The article's own heading, among the headings above the body (or at its very top).
+
+    Of those, the longest that the ``<title>`` repeats wins (a logo or column name may be
+    repeated too, but is shorter); otherwise the one nearest the body, since column names
+    and logos also sit in ``title``-class elements and ``<h1>``s higher up the page, and many
+    county portals put only the site name in ``<title>``.
+    """
     page_title = "".join((html_title or "").split())
-    first_h1 = None
+    position = {element: index for index, element in enumerate(scores.totals)}
+    start = position.get(container, 0)
+    nearest = repeated = None
     for element in headings:
+        if position.get(element, 0) > start + 2:
+            break
         text = clean_paragraph(element.text_content())
         squeezed = "".join(text.split())
-        if not 4 <= len(squeezed) <= 150 or squeezed == site_name:
+        if not 6 <= len(squeezed) <= 150 or squeezed == site_name or metadata.is_meta_line(text):
+            continue
+        if rules.is_chrome_text(text):  # a breadcrumb styled as a heading
             continue
         if element.tag != "h1" and element.find(".//a") is not None:  # a "title" class on a link list
             continue
-        if page_title and squeezed in page_title and len(squeezed) >= 6:
-            return text
-        if first_h1 is None and element.tag == "h1" and not metadata.is_meta_line(text):
-            first_h1 = text
-    return first_h1
+        if page_title and squeezed in page_title and (repeated is None or len(squeezed) > len(repeated)):
+            repeated = text
+        nearest = text
+    return repeated or nearest
 
 
 def _beian_region(holders: list[html.HtmlElement]) -> str | None:

@@ -128,3 +128,19 @@ def test_disclosure_record_with_padded_labels_is_metadata_not_body():
     assert result.paragraphs == BODY
     assert (result.index_no, result.subject, result.issuer, result.doc_no, result.published) == (
         "000014349/2024-00012", "综合政务", "某县司法局", "某司发〔2024〕3号", "2024-02-21")
+
+
+def test_title_is_the_heading_nearest_the_body_when_title_tag_is_the_site_name():
+    site = "某某市某某县人民政府"
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    html = (f"<html><head><title>{site}</title><meta name='SiteName' content='{site}'></head><body>"
+            f"<div class='header'><h1 class='logo'>{site}门户网站</h1></div>"
+            f"<div class='col-title'>法治政府建设专栏目录</div>"
+            f"<div class='main'><div class='art-title'>某县2023年法治政府建设情况报告</div>"
+            f"<div class='art-body'>{body}</div></div></body></html>")
+    result = extract(html.encode(), "http://127.0.0.1/t.html")
+    assert result.title == "某县2023年法治政府建设情况报告"
+    assert result.paragraphs == BODY
+
+    bare = f"<html><head><title>{site}</title><meta name='SiteName' content='{site}'></head><body>{body}</body></html>"
+    assert extract(bare.encode(), "http://127.0.0.1/t.html").title is None
