@@ -66,3 +66,11 @@ def test_bad_arguments_fail_with_a_clear_message():
     assert bad.returncode != 0 and "nonsense" in bad.stderr
     with pytest.raises(ValueError, match="loopback"):
         Farm(2, 1, 0, 8800, host="10.0.0.1")
+
+
+def test_session_portal_configs_point_at_the_running_farm(farm, farm_portals):
+    portals, errors = load_portals(farm_portals)
+    assert errors == []
+    assert sorted(f"http://{p.allowed_domains[0]}:{farm.port}/" for p in portals) == sorted(farm.base_urls)
+    for portal in portals:
+        assert all(fetch(url).status == 200 for url in portal.start_urls)
