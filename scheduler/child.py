@@ -65,6 +65,12 @@ class Children:
         self._stopped_by_us: set[int] = set()
         self._changed = threading.Condition()
 
+    @property
+    def running(self) -> int:
+        """How many children are alive now."""
+        with self._changed:
+            return len(self._live)
+
     def run(self, argv: Sequence[str], time_limit: float, env: Mapping[str, str] | None = None) -> ChildResult:
         """Run ``argv`` to its end or to ``time_limit`` seconds, whichever comes first."""
         started = time.monotonic()
