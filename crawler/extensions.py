@@ -13,9 +13,11 @@ runs table keeps, including the problems that make "0 reports" mean "blocked" or
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Spider, signals
@@ -96,6 +98,38 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _upgraded.clear()
+
+
+class JobDirGuard:
+    """Trust a job directory only if the crawl that wrote it closed cleanly.
+
+    Scrapy's ``JOBDIR`` resumes a crawl stopped gracefully (Ctrl-C, SIGTERM). After a kill -9
+    its request queue may be torn and its seen-set holds requests whose items never reached
+    the archive, so resuming from it could lose reports. Such a directory is discarded and the
+    portal crawled afresh — cheap, because the archive answers "unchanged" and the server 304s.
+    """
+
+    MARKER = "closed-cleanly"
+
+    def __init__(self, crawler: Crawler, jobdir: Path) -> None:
+        self.jobdir = jobdir
+        marker = jobdir / self.MARKER
+        if jobdir.exists() and not marker.exists():
+            logger.warning("job directory %s was left by a crawl that did not close: starting afresh", jobdir)
+            shutil.rmtree(jobdir)
+        marker.unlink(missing_ok=True)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        jobdir = crawler.settings.get("JOBDIR")
+        if not jobdir:
+            raise NotConfigured("no JOBDIR")
+        return cls(crawler, Path(jobdir))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.jobdir.mkdir(parents=True, exist_ok=True)
+        (self.jobdir / self.MARKER).write_text(reason, encoding="utf-8")
 
 
 class ArchiveRun:

@@ -37,6 +37,11 @@ class ReportPage:
     attachments: list[Any] = field(default_factory=list, repr=False)
     text_from: str | None = None
 
+    @property
+    def self_contained(self) -> bool:
+        """Whether the whole report is on this one page (not split, not in an attachment)."""
+        return len(self.urls) == 1 and self.text_from is None
+
 
 @dataclass
 class ReportNotModified:

@@ -139,10 +139,6 @@ class AttachmentPipeline:
         extraction.paragraphs = [p for text in texts for p in text.split("\n")]
         extraction.text = canonical_text(extraction.paragraphs)
         extraction.content_hash = content_hash(extraction.text)
-        # The page's validators say nothing about its attachment (a portal can swap the file
-        # under an unchanged page), so none are kept: the page and its files are revalidated
-        # through the HTTP cache instead, and a new file makes a new version.
-        item.etag = item.last_modified = None
         item.text_from = "attachments"
         if extraction.kind != REPORT_KIND:
             extraction.kind = classify(extraction.title, extraction.paragraphs)
@@ -246,8 +242,11 @@ class ArchivePipeline:
             subject=extraction.subject,
             kind=extraction.kind,
             metadata={k: v for k, v in metadata.items() if v not in (None, [], "")},
-            etag=item.etag,
-            last_modified=item.last_modified,
+            # Validators only for a report wholly on its page: a portal can swap an attachment or
+            # edit page 2 under an unchanged page 1, so such reports are revalidated part by part
+            # through the HTTP cache instead (unchanged parts still cost only 304s).
+            etag=item.etag if item.self_contained else None,
+            last_modified=item.last_modified if item.self_contained else None,
             http_status=item.status,
             bytes=sum(map(len, item.bodies)),
             attachments=tuple(item.attachments),

@@ -149,11 +149,18 @@ def run_portals(
         deferred.addErrback(_crawl_failed, portal.name, result, progress)
         return deferred
 
-    crawls = DeferredList([semaphore.run(crawl_one, portal) for portal in portals], consumeErrors=True)
+    def crawl_phase(_: Any, phase: list[Portal]) -> Any:
+        return DeferredList([semaphore.run(crawl_one, portal) for portal in phase], consumeErrors=True)
+
+    done: list[bool] = []
+    crawls = crawl_phase(None, [])
+    for phase in phases(portals):
+        crawls.addCallback(crawl_phase, phase)
+    crawls.addBoth(lambda _: done.append(True))
     crawls.addBoth(_stop_reactor)
     status = "failed"
     try:
-        if not crawls.called:
+        if not done:
             process.start(stop_after_crawl=False)
         status = "finished"
     finally:
@@ -162,6 +169,27 @@ def run_portals(
             archive.finish_run(result.run_id, totals, status, finished_at=crawl_now(settings))
         dispose_engines()
     return result
+
+
+def phases(portals: list[Portal]) -> list[list[Portal]]:
+    """Portals grouped by level, county portals first, then city-level, then provincial ones.
+
+    A city portal often re-publishes its counties' reports. The archive files a text under the
+    URL that served it first and records later URLs as mirrors, so the county's own page — the
+    report's real home — must be fetched before the copies: each level starts when the one
+    below it is done.
+    """
+    levels: dict[int, list[Portal]] = {}
+    for portal in portals:
+        levels.setdefault(portal_level(portal.region.code), []).append(portal)
+    return [levels[level] for level in sorted(levels)]
+
+
+def portal_level(code: str) -> int:
+    """0 for a county-level division code, 1 for a prefecture (``xxxx00``), 2 for a province (``xx0000``)."""
+    if code.endswith("0000"):
+        return 2
+    return 1 if code.endswith("00") else 0
 
 
 class _Watcher:

@@ -94,6 +94,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.ArchiveRun": 100,
+    # Before Scrapy's scheduler opens the JOBDIR queue: drop a queue a kill -9 left behind.
+    "crawler.extensions.JobDirGuard": 50,
 }
 
 # Stored text is UTF-8 and JSON exports keep Chinese readable.

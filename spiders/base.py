@@ -341,7 +341,9 @@ class PortalSpider(scrapy.Spider):
         fetched = {url for url, _ in parts}
         for url in self.article_parts(response, first_url):
             if url not in fetched:
-                yield response.request.replace(url=url, meta={**meta, "parts": parts})
+                # A fresh request: the first part's conditional headers must not travel along.
+                yield scrapy.Request(url, callback=self.parse_report, errback=self.fetch_failed,
+                                     meta={**meta, "parts": parts})
                 return
         yield ReportPage(
             portal=self.portal.name,
@@ -378,7 +380,7 @@ class PortalSpider(scrapy.Spider):
             return
         meta = {key: response.meta[key] for key in _REPORT_META if key in response.meta}
         meta["redirect_times"] = response.meta.get("redirect_times", 0) + 1
-        yield response.request.replace(url=target, meta=meta, dont_filter=True)
+        yield scrapy.Request(target, callback=self.parse_report, errback=self.fetch_failed, meta=meta, dont_filter=True)
 
     def article_parts(self, response: Response, first_url: str) -> list[str]:
         """Further pages of a multi-page article (``t…_1.html`` …), from its in-article pager.
