@@ -148,6 +148,7 @@ def test_seed_rendered_by_every_family(seed, family):
         assert result.issuer == expected["issuer"]
         assert result.index_no == expected.get("index_no")
         assert result.doc_no == expected.get("doc_no")
+        assert result.signed == expected.get("signed")
         # The farm page states a full date; for the seed whose own page only gave a month the
         # day is the farm's, so only the month is the seed's.
         assert result.published[: len(expected.get("published") or "")] == (expected.get("published") or "")
