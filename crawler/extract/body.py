@@ -125,11 +125,8 @@ def _book(totals: list[float], n: int, punctuated: bool, in_link: bool) -> None:
 
 def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
     """The body container: the portal's ``body_xpath`` if it matches, a hint holding most of the text, else the best-scoring element."""
-    if rules.body_xpath:
-        try:
-            matches = [m for m in root.xpath(rules.body_xpath) if isinstance(m, html.HtmlElement)]
-        except etree.XPathError as exc:
-            raise ValueError(f"bad body_xpath {rules.body_xpath!r}: {exc}") from exc
+    if rules.compiled_body_xpath is not None:
+        matches = [m for m in rules.compiled_body_xpath(root) if isinstance(m, html.HtmlElement)]
         if matches:
             return matches[0]
     if not scores.totals:

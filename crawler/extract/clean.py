@@ -100,12 +100,8 @@ def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
             remove(element)
             removed += 1
     _CLEANER(root)
-    for expression in rules.chrome_xpath:
-        try:
-            matches = root.xpath(expression)
-        except etree.XPathError as exc:
-            raise ValueError(f"bad chrome_xpath {expression!r}: {exc}") from exc
-        for element in matches:
+    for xpath in rules.compiled_chrome_xpath:
+        for element in xpath(root):
             if isinstance(element, html.HtmlElement) and element.getparent() is not None:
                 remove(element)
                 removed += 1

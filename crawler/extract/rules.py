@@ -113,12 +113,19 @@ class ChromeRules:
     chrome_token_set: frozenset[str] = field(init=False, repr=False, compare=False)
     _text_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _widget_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    compiled_chrome_xpath: tuple[etree.XPath, ...] = field(init=False, repr=False, compare=False)
+    compiled_body_xpath: etree.XPath | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            text_re = re.compile("|".join(f"(?:{p})" for p in self.text_patterns), re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"bad chrome text pattern in rules: {exc}") from exc
+        """Compile every pattern once; a bad one is a ``ValueError`` that names it."""
+        for pattern in self.text_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad chrome_text pattern {pattern!r}: {exc}") from exc
+        text_re = re.compile("|".join(f"(?:{p})" for p in self.text_patterns), re.IGNORECASE)
+        object.__setattr__(self, "compiled_chrome_xpath", tuple(_xpath(x, "chrome_xpath") for x in self.chrome_xpath))
+        object.__setattr__(self, "compiled_body_xpath", _xpath(self.body_xpath, "body_xpath") if self.body_xpath else None)
         words = sorted(self.widget_words, key=len, reverse=True)
         widget_re = re.compile(
             r"^(?:[\s\[\]【】()（）|｜/·•:：,，、<>《》\-—_]|" + "|".join(map(re.escape, words)) + r")+$",
@@ -159,6 +166,13 @@ class ChromeRules:
         if len(paragraph) > self.max_chrome_chars or sum(paragraph.count(p) for p in "，。；") >= 2:
             return False
         return bool(self._widget_re.match(paragraph) or self._text_re.search(paragraph))
+
+
+def _xpath(expression: str, key: str) -> etree.XPath:
+    try:
+        return etree.XPath(expression)
+    except etree.XPathSyntaxError as exc:
+        raise ValueError(f"bad {key} {expression!r}: {exc}") from exc
 
 
 _DEFAULT = ChromeRules()

@@ -84,9 +84,17 @@ def test_portal_body_xpath_picks_the_container():
     assert result.text.startswith("温馨提示")
 
 
-def test_bad_portal_pattern_names_itself():
-    with pytest.raises(ValueError, match="chrome text pattern"):
-        ChromeRules.default().extend(text=["(unclosed"])
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"text": ["(unclosed"]}, "bad chrome_text pattern '\\(unclosed'"),
+        ({"xpath": ["//div[@class="]}, "bad chrome_xpath '//div\\[@class='"),
+        ({"body_xpath": "//*[[["}, "bad body_xpath"),
+    ],
+)
+def test_bad_portal_rule_names_itself(rules, message):
+    with pytest.raises(ValueError, match=message):
+        ChromeRules.default().extend(**rules)
 
 
 def test_dateline_above_the_text_is_metadata_and_a_closing_date_is_body():
