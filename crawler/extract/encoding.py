@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb18030": "gb18030",
               "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "cp936": "gb18030"}
 _GB_FAMILY = {"gb18030"}
+_CANDIDATES = ["gb18030", "big5hkscs", "utf_8"]
+_SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "iso8859-15", "ascii"}
+_LATIN_RUN = re.compile("[\u00c0-\u00ff\u0080-\u009f]{4,}")
 # Share of CJK characters a GB-decoded page must have inside GB2312 (the common 6,763): a
 # Big5 page decoded as GBK turns into rare characters and fails this.
 _MIN_COMMON_SHARE = 0.9
@@ -52,7 +55,11 @@ def charset_from_content_type(content_type: str | None) -> str | None:
 
 
 def _plausible(text: str, encoding: str) -> bool:
-    """Whether ``text`` looks like real Chinese for a GB-family decode (see _MIN_COMMON_SHARE)."""
+    """Whether ``text`` is a believable decode: real Chinese for a GB-family codec (see
+    _MIN_COMMON_SHARE), and no run of accented Latin letters for a Western single-byte codec,
+    which is what GBK or UTF-8 bytes under a ``charset=iso-8859-1`` look like."""
+    if encoding in _SINGLE_BYTE:
+        return _LATIN_RUN.search(text) is None
     if encoding not in _GB_FAMILY:
         return True
     cjk = "".join(_CJK.findall(text, 0, _SAMPLE))
@@ -105,16 +112,14 @@ def decode_body(body: bytes, content_type: str | None = None, override: str | No
         if text is not None and _plausible(text, declared):
             return text, declared
         log.debug("declared charset %s does not fit the bytes; guessing", declared)
-    return _guess(body, declared)
+    return _guess(body)
 
 
-def _guess(body: bytes, declared: str | None) -> tuple[str, str]:
-    candidates = ["gb18030", "big5hkscs", "utf_8"]
-    if declared and declared not in candidates:
-        candidates.insert(0, declared)
-    best = charset_normalizer.from_bytes(body, cp_isolation=candidates).best()
+def _guess(body: bytes) -> tuple[str, str]:
+    """charset-normalizer among the codecs Chinese portals use, then UnicodeDammit, then UTF-8 with replacements."""
+    best = charset_normalizer.from_bytes(body, cp_isolation=_CANDIDATES).best()
     if best is not None:
-        name = _SUPERSETS.get(best.encoding, best.encoding)
+        name = _canonical(best.encoding) or best.encoding
         text = body.decode(name, errors="replace")
         if _plausible(text, name):
             return text, name

@@ -39,6 +39,7 @@ def page(paragraphs: list[str], meta_charset: str | None, title: str = TITLE, ho
         ("gbk", None, None),  # no declaration at all
         ("gbk", "utf-8", "text/html; charset=utf-8"),  # header and meta lie
         ("utf-8", "gb2312", "text/html; charset=gb2312"),  # saved as UTF-8 under a gb2312 meta
+        ("gbk", "iso-8859-1", "text/html; charset=iso-8859-1"),  # a Western default left in the template
     ],
 )
 def test_simplified_chinese_pages(codec, declared, header):
