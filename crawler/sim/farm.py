@@ -112,6 +112,23 @@ def _codec(name: str) -> str:
 
 
 @dataclass(slots=True)
+class _Draft:
+    """An article decided but not yet placed (no URL or id yet)."""
+
+    key: str
+    kind: str
+    column: int
+    title: str
+    paragraphs: list[str]
+    published: date
+    issuer: str
+    doc_no: str = ""
+    mode: str = "html"
+    report_year: int | None = None
+    issuer_kind: str = ""
+
+
+@dataclass(slots=True)
 class PortalPlan:
     """A planned portal: its site identity, columns and every entry with its state tonight."""
 
@@ -231,7 +248,7 @@ class Farm:
         place = corpus.place_name(region)
         government, bureau = f"{place}人民政府", f"{place}司法局"
         columns = self._columns(spec, fam, rng, ["法治政府建设", f"{region.county}司法局"])
-        drafts: list[dict] = []
+        drafts: list[_Draft] = []
         late_portal = spec.index % 4 == 0  # 4, not 3, so that late reports fall on every family
         for issuer_kind, years in (("government", GOVERNMENT_YEARS), ("bureau", BUREAU_YEARS)):
             for year in years:
@@ -239,31 +256,26 @@ class Farm:
                 if late_portal and issuer_kind == "bureau" and year == BUREAU_YEARS[-1]:
                     published = night_date(2)
                 issuer = government if issuer_kind == "government" else bureau
-                drafts.append(
-                    dict(
-                        key=f"{spec.name}/report/{issuer_kind}/{year}",
-                        kind=REPORT,
-                        column=0 if issuer_kind == "government" else 1,
-                        title=self._report_title(rng, region, issuer, year, issuer_kind),
-                        paragraphs=corpus.report_paragraphs(rng, region, year),
-                        published=published,
-                        issuer=issuer,
-                        year=year,
-                        issuer_kind=issuer_kind,
-                        doc_no=f"{region.short_name}{'政发' if issuer_kind == 'government' else '司发'}"
-                        f"〔{published.year}〕{rng.randint(1, 40)}号",
-                    )
-                )
+                drafts.append(_Draft(
+                    key=f"{spec.name}/report/{issuer_kind}/{year}", kind=REPORT,
+                    column=0 if issuer_kind == "government" else 1,
+                    title=self._report_title(rng, region, issuer, year, issuer_kind),
+                    paragraphs=corpus.report_paragraphs(rng, region, year), published=published, issuer=issuer,
+                    report_year=year, issuer_kind=issuer_kind,
+                    doc_no=f"{region.short_name}{'政发' if issuer_kind == 'government' else '司发'}"
+                    f"〔{published.year}〕{rng.randint(1, 40)}号",
+                ))
         for n, draft in enumerate(drafts):
             mode = BODY_MODES[(spec.index * 3 + n) % len(BODY_MODES)]
-            draft["mode"] = "html" if mode == "table" else mode
+            draft.mode = "html" if mode == "table" else mode
             if mode == "table" or (mode == "pages" and rng.random() < 0.5):
-                paragraphs = draft["paragraphs"]
-                cut = len(paragraphs) // 2
-                draft["paragraphs"] = [*paragraphs[:cut], *corpus.statistics_table(rng, draft["year"]), *paragraphs[cut:]]
+                cut = len(draft.paragraphs) // 2
+                table = corpus.statistics_table(rng, draft.report_year)
+                draft.paragraphs = [*draft.paragraphs[:cut], *table, *draft.paragraphs[cut:]]
+        reports = {d.report_year: d for d in drafts if d.issuer_kind == "government"}
         for year in GOVERNMENT_YEARS:
-            drafts.extend(self._negatives(rng, spec, region, government, bureau, year))
-        entries = self._entries(spec, fam, site, columns, rng, drafts)
+            drafts.extend(self._negatives(rng, spec, region, government, bureau, year, reports[year]))
+        entries = self._entries(fam, site, columns, rng, drafts)
         self._evolve(spec, entries)
         disallow = ("/search/",) if spec.index % 2 == 0 else ()
         return PortalPlan(spec, site, fam, columns, entries, self.city_of(spec).base_url + "/", disallow)
@@ -290,7 +302,13 @@ class Farm:
             )
         return rng.choice(forms)
 
-    def _negatives(self, rng, spec, region, government, bureau, year) -> list[dict]:
+    def _negatives(self, rng: random.Random, spec: PortalSpec, region: Region, government: str, bureau: str,
+                   year: int, report: _Draft) -> list[_Draft]:
+        """The pages a crawler must reject for ``year``, on the same lists as the reports.
+
+        The 政策解读 quotes its report's opening paragraphs, so only its title and framing tell
+        it apart, as on real portals.
+        """
         county = region.county
         nxt = date(year + 1, 1, 1)
 
@@ -309,45 +327,47 @@ class Farm:
         drafts = []
         for n, (kind, column, title, issuer, published) in enumerate(plans):
             paragraphs = corpus.filler_paragraphs(rng, region, year, rng.randint(3, 6))
-            drafts.append(
-                dict(key=f"{spec.name}/{kind}/{year}/{n}", kind=kind, column=column, title=title,
-                     paragraphs=paragraphs, published=published, issuer=issuer, year=None, issuer_kind="",
-                     doc_no=f"{region.short_name}政办发〔{published.year}〕{rng.randint(1, 90)}号"
-                     if kind in ("notice", "work_plan") else "", mode="html")
-            )
+            if kind == "policy_interpretation":
+                paragraphs = [f"近日，{government}发布《{report.title}》。现就有关内容解读如下。",
+                              *report.paragraphs[:2], *paragraphs]
+            drafts.append(_Draft(
+                key=f"{spec.name}/{kind}/{year}/{n}", kind=kind, column=column, title=title, paragraphs=paragraphs,
+                published=published, issuer=issuer,
+                doc_no=f"{region.short_name}政办发〔{published.year}〕{rng.randint(1, 90)}号"
+                if kind in ("notice", "work_plan") else "",
+            ))
         return drafts
 
-    def _entries(self, spec, fam, site, columns, rng, drafts) -> list[Entry]:
-        drafts.sort(key=lambda d: (d["published"], d["key"]))
+    def _entries(self, fam: Family, site: SiteInfo, columns: tuple[Column, ...], rng: random.Random,
+                 drafts: list[_Draft]) -> list[Entry]:
+        """Place the drafts: ids increase with publication date site-wide, as TRS docids do."""
+        drafts.sort(key=lambda d: (d.published, d.key))
         docid = rng.randint(1_000_000, 9_000_000)
         entries = []
         for seq, draft in enumerate(drafts, start=1):
             docid += rng.randint(3, 60)
             hexid = f"{rng.getrandbits(128):032x}"
-            column = columns[draft["column"]]
-            published = draft["published"]
+            column = columns[draft.column]
+            published = draft.published
             path = fam.article_path(column, published, docid, hexid)
-            mode = draft["mode"]
             attachments: tuple[AttachmentLink, ...] = ()
             attachment_path = ""
-            paragraphs = tuple(draft["paragraphs"])
-            if mode in ("pdf", "docx"):
-                attachment_path = fam.attachment_path(column, published, docid, hexid, mode)
-                attachments = (AttachmentLink(_relative(path, attachment_path, fam), f"{draft['title']}.{mode}", mode),)
-            index_no = f"{site.site_code}/{published.year}-{seq:06d}" if draft["kind"] != "news" else ""
+            if draft.mode in ("pdf", "docx"):
+                attachment_path = fam.attachment_path(column, published, docid, hexid, draft.mode)
+                link = AttachmentLink(_relative(attachment_path, fam), f"{draft.title}.{draft.mode}", draft.mode)
+                attachments = (link,)
             article = Article(
-                title=draft["title"], paragraphs=paragraphs, published=published, issuer=draft["issuer"],
-                column=column.name, index_no=index_no, doc_no=draft["doc_no"],
-                subject="综合政务/法治" if draft["kind"] == REPORT else "综合政务", attachments=attachments,
+                title=draft.title, paragraphs=tuple(draft.paragraphs), published=published, issuer=draft.issuer,
+                column=column.name, index_no=f"{site.site_code}/{published.year}-{seq:06d}" if draft.kind != "news" else "",
+                doc_no=draft.doc_no, subject="综合政务/法治" if draft.kind == REPORT else "综合政务",
+                attachments=attachments,
             )
-            pages = rng.choice((2, 3)) if mode == "pages" else 1
-            entries.append(
-                Entry(
-                    key=draft["key"], kind=draft["kind"], column=draft["column"], path=path, article=article,
-                    body_mode=mode, page_paths=tuple(fam.page_path(path, k) for k in range(1, pages + 1)),
-                    attachment_path=attachment_path, report_year=draft["year"], issuer_kind=draft["issuer_kind"],
-                )
-            )
+            pages = rng.choice((2, 3)) if draft.mode == "pages" else 1
+            entries.append(Entry(
+                key=draft.key, kind=draft.kind, column=draft.column, path=path, article=article,
+                body_mode=draft.mode, page_paths=tuple(fam.page_path(path, k) for k in range(1, pages + 1)),
+                attachment_path=attachment_path, report_year=draft.report_year, issuer_kind=draft.issuer_kind,
+            ))
         return entries
 
     def _evolve(self, spec: PortalSpec, entries: list[Entry]) -> None:
@@ -399,14 +419,13 @@ class Farm:
         columns = self._columns(spec, fam, rng, ["区县动态", "通知公告"])
         drafts = []
         for n, year in enumerate(GOVERNMENT_YEARS):
-            published = date(year + 1, rng.randint(1, 5), rng.randint(1, 28))
-            drafts.append(
-                dict(key=f"{spec.name}/news/{year}/{n}", kind="news", column=1,
-                     title=f"{city}召开{year}年度全面依法治市工作会议", issuer=site.name, published=published,
-                     paragraphs=corpus.filler_paragraphs(rng, spec.region, year, 4), year=None, issuer_kind="",
-                     doc_no="", mode="html")
-            )
-        entries = self._entries(spec, fam, site, columns, rng, drafts)
+            drafts.append(_Draft(
+                key=f"{spec.name}/news/{year}/{n}", kind="news", column=1,
+                title=f"{city}召开{year}年度全面依法治市工作会议", issuer=site.name,
+                published=date(year + 1, rng.randint(1, 5), rng.randint(1, 28)),
+                paragraphs=corpus.filler_paragraphs(rng, spec.region, year, 4),
+            ))
+        entries = self._entries(fam, site, columns, rng, drafts)
         for county_spec in self.specs:
             if county_spec.kind != "county" or county_spec.city_key != spec.city_key:
                 continue
@@ -425,8 +444,8 @@ class Farm:
         attachment_path = ""
         if original.body_mode in ("pdf", "docx"):
             attachment_path = fam.attachment_path(column, published, docid, hexid, original.body_mode)
-            attachments = (AttachmentLink(_relative(path, attachment_path, fam), original.article.attachments[0].name,
-                                          original.body_mode),)
+            link = AttachmentLink(_relative(attachment_path, fam), original.article.attachments[0].name, original.body_mode)
+            attachments = (link,)
         article = Article(
             title=original.article.title, paragraphs=original.paragraphs, published=published,
             issuer=original.article.issuer, column=column.name, attachments=attachments,
@@ -548,7 +567,7 @@ class Farm:
         return {f"{spec.name}.toml": portal_toml(self, self.plan(spec.index)) for spec in self.specs}
 
 
-def _relative(page_path: str, target: str, fam: Family) -> str:
+def _relative(target: str, fam: Family) -> str:
     """How the family links an attachment from its page: TRS relative (``./P0….pdf``), others absolute."""
     if fam.name == "trs":
         return "./" + target.rsplit("/", 1)[-1]
