@@ -74,3 +74,10 @@ def test_session_portal_configs_point_at_the_running_farm(farm, farm_portals):
     assert sorted(f"http://{p.allowed_domains[0]}:{farm.port}/" for p in portals) == sorted(farm.base_urls)
     for portal in portals:
         assert all(fetch(url).status == 200 for url in portal.start_urls)
+
+
+def test_a_busy_port_is_a_clear_error(farm):
+    busy = subprocess.run([CRAWLER, "sim", "serve", "--portals", "2", "--port", str(farm.port)], capture_output=True,
+                          text=True, timeout=60)
+    assert busy.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{farm.port}" in busy.stderr
