@@ -167,12 +167,14 @@ def _finish(
     result.text = "\n".join(paragraphs)  # already clean_paragraphs()-ed: canonical_text() by construction
     result.content_hash = content_hash(result.text) if result.text else None
     signer, result.signed = metadata.signature(paragraphs)
+    result.written = found.written
     result.published = found.published
     result.published_precision = found.published_precision if found.published else None
     result.issuer = found.issuer or signer or found.source
     result.index_no = found.index_no
     result.doc_no = found.doc_no
     result.subject = found.subject
+    result.keywords = found.keywords
     result.report_year = metadata.report_year(result.title, paragraphs, result.published or result.signed)
     region = None
     for candidate in (result.issuer, result.title, site_name):

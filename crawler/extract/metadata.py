@@ -35,7 +35,7 @@ _LABEL_RE = re.compile(
 _META_NAMES = {
     "articletitle": "title", "pubdate": "published", "publishdate": "published", "firstpublishedtime": "published",
     "contentsource": "source", "sitename": "site_name", "og:title": "title", "og:site_name": "site_name",
-    "keywords": "keywords", "author": "author",
+    "keywords": "keywords",
 }
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
 _DATE_ONLY = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?")
@@ -72,7 +72,6 @@ class Fields:
     subject: str | None = None
     keywords: str | None = None
     site_name: str | None = None
-    author: str | None = None
 
     def set(self, name: str, value: str) -> None:
         """Record ``value`` for ``name`` unless this source already gave one (first label wins)."""
@@ -115,9 +114,9 @@ def parse_date(text: str) -> str | None:
     if match:
         try:
             year = int("".join(str(_CN_DIGITS[c]) for c in match[1]))
-        except KeyError:
+            return _iso(year, _cn_number(match[2]), _cn_number(match[3]))
+        except (KeyError, ValueError):  # 十十月, 一二日: not a date
             return None
-        return _iso(year, _cn_number(match[2]), _cn_number(match[3]))
     return None
 
 

@@ -46,7 +46,8 @@ class Extraction:
     ``published`` is an ISO date; when the page only gives a month (a ``/202401/`` URL) it is
     the first of that month and ``published_precision`` says ``"month"`` (else ``"day"``), so
     the archive can store a real date without pretending to know the day. ``signed`` is the
-    date of the signature line, which reports carry independently of the publication date.
+    date of the signature line, which reports carry independently of the publication date, and
+    ``written`` the record's 成文日期; ``keywords`` is the record's 主题词 or the ``Keywords`` meta tag.
     """
 
     url: str
@@ -56,6 +57,7 @@ class Extraction:
     published: str | None = None
     published_precision: str | None = None
     signed: str | None = None
+    written: str | None = None
     report_year: int | None = None
     region: str | None = None
     region_code: str | None = None
@@ -63,6 +65,7 @@ class Extraction:
     index_no: str | None = None
     doc_no: str | None = None
     subject: str | None = None
+    keywords: str | None = None
     is_annual_report: bool = False
     kind: str = "other"
     attachments: list[Attachment] = field(default_factory=list)

@@ -116,6 +116,7 @@ def test_tabs_in_page_text_are_blanks_not_cells():
         (["某县司法局 2024年3月1日"], "某县司法局", "2024-03-01"),
         (["某县人民政府", "二〇二四年三月一日"], "某县人民政府", "2024-03-01"),
         (["《人民日报》（2024年03月01日 04版）"], None, None),
+        (["某县人民政府", "二〇二五年十十月一日"], None, None),  # no such date: not a signature, no error
     ],
 )
 def test_signature_lines(closing, issuer, signed):
