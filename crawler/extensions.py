@@ -107,6 +107,8 @@ class JobDirGuard:
     its request queue may be torn and its seen-set holds requests whose items never reached
     the archive, so resuming from it could lose reports. Such a directory is discarded and the
     portal crawled afresh — cheap, because the archive answers "unchanged" and the server 304s.
+    A crawl that finished leaves nothing to resume: its directory is removed, so the next
+    night's crawl of the portal starts from its start URLs, not from a spent seen-set.
     """
 
     MARKER = "closed-cleanly"
@@ -128,6 +130,9 @@ class JobDirGuard:
         return cls(crawler, Path(jobdir))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason == "finished":
+            shutil.rmtree(self.jobdir, ignore_errors=True)
+            return
         self.jobdir.mkdir(parents=True, exist_ok=True)
         (self.jobdir / self.MARKER).write_text(reason, encoding="utf-8")
 
