@@ -43,6 +43,7 @@ _HIDDEN = etree.XPath(
 )
 _PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 
 
 def parse(data: bytes) -> html.HtmlElement | None:
@@ -51,6 +52,9 @@ def parse(data: bytes) -> html.HtmlElement | None:
     Bytes, not ``str``: lxml refuses a ``str`` that carries an XML encoding declaration, which
     saved government pages often do, and a page that already is UTF-8 need not be re-encoded.
     """
+    # libxml2 keeps C0 control characters that lxml then refuses to write back into the tree
+    # (when a removed element's tail is moved); in UTF-8 they never occur inside a character.
+    data = data.translate(None, _CONTROL_BYTES)
     if not data.strip():
         return None
     try:

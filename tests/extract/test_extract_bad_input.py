@@ -7,7 +7,7 @@ import random
 import pytest
 
 from crawler.extract import extract
-from extract_pages import seed_page, seeds
+from extract_pages import realpages, seed_page, seeds
 
 URL = "http://127.0.0.1/bad.html"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(random.Random(1).randrange(256) for _ in range(4000))
@@ -57,3 +57,37 @@ def test_markup_garbage_does_not_raise():
     body = b"<<<>>><html<<body>></p></div></table>\xff\xfe<![CDATA[ <p>\x85\x86"
     result = extract(body, URL)
     assert isinstance(result.problems, list)
+
+
+def _mutations(page: bytes, rng: random.Random):
+    """Damaged copies of a page: cut, overwritten, spliced with random bytes, tags broken."""
+    for _ in range(40):
+        data = bytearray(page)
+        operation = rng.randrange(5)
+        if operation == 0:
+            data = data[: rng.randrange(len(data))]
+        elif operation == 1:
+            for _ in range(50):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        elif operation == 2:
+            data = data[rng.randrange(len(data)) :]
+        elif operation == 3:
+            at = rng.randrange(len(data))
+            data[at:at] = bytes(rng.randrange(256) for _ in range(200))
+        else:
+            data = bytearray(bytes(data).replace(b">", b"<", rng.randrange(1, 50)))
+        yield bytes(data)
+
+
+PAGES = [(seed.url, seed_page(seed, "structured")) for seed in seeds()] + [
+    (gold.get("url") or f"http://127.0.0.1/{name}.html", body) for name, body, gold in realpages()[::4]
+]
+
+
+@pytest.mark.parametrize(("url", "page"), PAGES, ids=[f"page{i}" for i in range(len(PAGES))])
+def test_damaged_pages_never_raise(url, page):
+    rng = random.Random(url)
+    for damaged in _mutations(page, rng):
+        result = extract(damaged, url, rng.choice([None, "text/html", "text/html; charset=gbk"]))
+        assert result.url == url
+        assert result.text == "\n".join(result.paragraphs)
