@@ -32,7 +32,7 @@ _SKIP_TAGS = frozenset(("script", "style", "head", "title", "meta", "link", "sel
 
 @dataclass(slots=True)
 class Scores:
-    """Per-element subtree totals: ``[score, link characters, all characters]``.
+    """Per-element subtree totals ``[score, link characters, all characters, document position]``.
 
     ``score`` is punctuated non-link text minus link text: what a body container maximises.
     """
@@ -44,6 +44,11 @@ class Scores:
     def score(self, element: html.HtmlElement) -> float:
         totals = self.totals.get(element)
         return totals[0] if totals else 0.0
+
+    def position(self, element: html.HtmlElement) -> int:
+        """The element's place in document order among the scored elements (-1 if not scored)."""
+        totals = self.totals.get(element)
+        return int(totals[3]) if totals else -1
 
     def size(self, element: html.HtmlElement) -> int:
         """Non-blank characters in the element's subtree (0 for an element not scored)."""
@@ -89,7 +94,7 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
             continue
         if tag == "a" or parent in linked:
             linked.add(element)
-        own = totals[element] = [0.0, 0, 0]
+        own = totals[element] = [0.0, 0, 0, len(totals)]
         text = element.text
         if text and not text.isspace():
             n, punctuated = _measure(text)
@@ -133,7 +138,7 @@ def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -
         return None
     best_score = -1.0
     best = None
-    for element, (value, _, _) in scores.totals.items():  # document order; a tie goes to the inner element
+    for element, (value, *_) in scores.totals.items():  # document order; a tie goes to the inner element
         if value > best_score or (value == best_score and best is not None and _is_descendant(element, best)):
             best, best_score = element, value
     if best is None or best_score <= 0:
@@ -157,7 +162,7 @@ def _is_descendant(element: html.HtmlElement, ancestor: html.HtmlElement) -> boo
 def _best_hint(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
     best = None
     best_score = 0.0
-    for element, (value, _, _) in scores.totals.items():
+    for element, (value, *_) in scores.totals.items():
         if value > best_score and rules.is_body_hint(element):
             best, best_score = element, value
     return best

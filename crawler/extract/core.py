@@ -225,11 +225,10 @@ def _heading_title(
     county portals put only the site name in ``<title>``.
     """
     page_title = "".join((html_title or "").split())
-    position = {element: index for index, element in enumerate(scores.totals)}
-    start = position.get(container, 0)
+    start = scores.position(container)
     nearest = repeated = None
     for element in headings:
-        if position.get(element, 0) > start + 2:
+        if scores.position(element) > start + 2:
             break
         text = clean_paragraph(element.text_content())
         squeezed = "".join(text.split())
