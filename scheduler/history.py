@@ -32,7 +32,7 @@ JOB_COMMAND_PREFIX = "schedule:"
 # The per-portal numbers of the crawl's summary that the run history keeps (the crawl's own
 # per-portal runs hold the rest); a nightly run over 2,800 portals stays small this way.
 PORTAL_KEYS: tuple[str, ...] = (
-    "status", "reports", "not_modified", "new_documents", "new_versions", "removed", "errors", "problems",
+    "status", "candidates", "reports", "not_modified", "new_documents", "new_versions", "removed", "errors", "problems",
 )
 
 

@@ -30,6 +30,8 @@ def main(args: list[str]) -> None:
             pids.write(f"{os.getpid()} {grandchild.pid}\n")
         time.sleep(600)
     if os.environ.get("FAKE_CRAWL_MODE") == "summary":
+        if "--all" in args:
+            names = sorted(p.stem for p in Path(args[args.index("--portals-dir") + 1]).glob("*.toml"))
         per_portal = {n: {"status": "ok", "candidates": 3, "reports": 3, "problems": []} for n in names}
         print(json.dumps({"portals": len(per_portal), "per_portal": per_portal}))
         return

@@ -1,0 +1,47 @@
+"""One active scheduler per archive: a second one is refused, or stands by and takes over."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from crawler.cli.schedule import EXIT_SCHEDULER_ACTIVE
+from storage.db import describe
+from tests.scheduler.daemon import CRAWLER, running_daemon
+
+
+def test_a_second_scheduler_is_refused_and_a_standby_takes_over(db_url: str, portals_dir: Path, tmp_path: Path) -> None:
+    with running_daemon(db_url, portals_dir, tmp_path, name="first") as first:
+        first.wait_log("scheduler running on")
+
+        second = subprocess.run(
+            [CRAWLER, "schedule", "run", "--db", db_url, "--portals-dir", str(portals_dir)],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )
+        assert second.returncode == EXIT_SCHEDULER_ACTIVE
+        assert f"another scheduler is already active on {describe(db_url)}" in second.stderr
+        assert "--standby" in second.stderr
+
+        with running_daemon(db_url, portals_dir, tmp_path, "--standby", name="standby") as standby:
+            standby.wait_log("standby: another scheduler is active")
+            assert "scheduler running on" not in standby.log_text()
+            assert first.stop() == 0
+            standby.wait_log("standby over: took the scheduler lock")
+            standby.wait_log("scheduler running on")
+            assert standby.stop() == 0
+
+
+def test_a_standby_stopped_before_taking_over_exits_cleanly(sqlite_url: str, portals_dir: Path, tmp_path: Path) -> None:
+    with running_daemon(sqlite_url, portals_dir, tmp_path, name="first") as first:
+        first.wait_log("scheduler running on")
+        with running_daemon(sqlite_url, portals_dir, tmp_path, "--standby", name="standby") as standby:
+            standby.wait_log("standby: another scheduler is active")
+            assert standby.stop() == 0
+            assert "stopped while standing by" in standby.log_text()
+        assert first.stop() == 0
+
+
+def test_the_lock_needs_a_database_file(tmp_path: Path) -> None:
+    result = subprocess.run([CRAWLER, "schedule", "run", "--db", "sqlite://"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "needs an archive in a database file" in result.stderr

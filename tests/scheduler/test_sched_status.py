@@ -1,0 +1,124 @@
+"""``crawler status``: per-portal health from the run history, and the flags ``--check`` alerts on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crawler.cli import main
+from crawler.cli.status import EXIT_FLAGGED
+from scheduler.child import ChildResult, Status
+from scheduler.history import JobRuns
+from storage.archive import Archive
+from storage.db import make_engine
+from tests.scheduler.daemon import job_runs, running_daemon, wait_until
+
+
+def summary(**portals: tuple[str, int, list[str]]) -> dict:
+    """A crawl summary: portal -> (status, candidates, problems)."""
+    return {
+        "portals": len(portals),
+        "per_portal": {
+            name: {"status": status, "candidates": found, "reports": found, "problems": problems, "pages_fetched": 9}
+            for name, (status, found, problems) in portals.items()
+        },
+    }
+
+
+def record(db_url: str, job: str, portals: list[str], status: Status, crawl: dict | None = None, error: str | None = None) -> None:
+    engine = make_engine(db_url)
+    runs = JobRuns(Archive(engine))
+    run_id = runs.start(job, portals)
+    runs.finish(run_id, job, portals, ["crawler", "crawl"], ChildResult(status, 0 if crawl else -9, crawl, error, 1.0))
+    engine.dispose()
+
+
+def status(db_url: str, *args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(main, ["status", "--db", db_url, "--portals-dir", "/nonexistent", "--json", *args])
+    assert result.exit_code in (0, EXIT_FLAGGED), result.output
+    return result.exit_code, {p["portal"]: p for p in json.loads(result.stdout)["portals"]}
+
+
+def test_health_of_each_portal_from_the_run_history(sqlite_url: str) -> None:
+    both = ["steady", "emptied"]
+    for found in (5, 7, 6):
+        record(sqlite_url, "nightly", both, Status.OK, summary(steady=("ok", 4, []), emptied=("ok", found, [])))
+    record(sqlite_url, "nightly", both, Status.TIMEOUT, error="killed after the time limit of 3600 s")
+    record(sqlite_url, "nightly", both, Status.INTERRUPTED, error="stopped with the daemon")
+    record(sqlite_url, "nightly", both, Status.OK, summary(steady=("ok", 4, []), emptied=("empty", 0, ["nothing_found: ..."])))
+
+    code, portals = status(sqlite_url)
+    assert code == 0  # flags are shown, but only --check turns them into an exit code
+    steady, emptied = portals["steady"], portals["emptied"]
+    assert steady["flags"] == [] and steady["found_last"] == 4 and steady["usual"] == 4
+    assert emptied["flags"] == ["empty"]
+    assert (emptied["found_last"], emptied["usual"]) == (0, 6)
+    # The timeout is the last failure; the interrupted run counts neither way; the success reset the streak.
+    assert emptied["last_error"] == "killed after the time limit of 3600 s"
+    assert emptied["failure_streak"] == 0
+    assert emptied["runs"] == 5
+    assert emptied["last_success"] > emptied["last_failure"]
+    assert status(sqlite_url, "--check")[0] == EXIT_FLAGGED
+
+
+def test_a_portal_that_never_had_reports_is_not_flagged_empty(sqlite_url: str) -> None:
+    for _ in range(3):
+        record(sqlite_url, "nightly", ["quiet"], Status.OK, summary(quiet=("empty", 0, ["nothing_found: ..."])))
+    code, portals = status(sqlite_url, "--check")
+    assert code == 0
+    assert portals["quiet"]["flags"] == []
+
+
+def test_failing_after_n_failures_in_a_row_and_blocked(sqlite_url: str) -> None:
+    record(sqlite_url, "portal:flaky", ["flaky"], Status.OK, summary(flaky=("ok", 3, [])))
+    record(sqlite_url, "portal:flaky", ["flaky"], Status.CRASHED, error="killed by SIGKILL")
+    record(sqlite_url, "portal:flaky", ["flaky"], Status.FAILED, error="exit code 1: archive error")
+    record(sqlite_url, "nightly", ["walled"], Status.OK,
+           summary(walled=("blocked", 0, ["blocked: 3 anti-bot challenge(s) (HTTP 412/521 with a script)"])))
+
+    code, portals = status(sqlite_url, "--check")
+    assert code == EXIT_FLAGGED
+    assert portals["flaky"]["failure_streak"] == 2
+    assert portals["flaky"]["last_error"] == "exit code 1: archive error"
+    assert portals["flaky"]["flags"] == []  # two failures: below the default of 3
+    assert portals["walled"]["flags"] == ["blocked"]
+    assert portals["walled"]["last_error"].startswith("blocked: 3 anti-bot")
+
+    code, portals = status(sqlite_url, "--check", "--failures", "2")
+    assert portals["flaky"]["flags"] == ["failing"]
+
+
+def test_status_lists_configured_portals_that_never_ran(sqlite_url: str, portals_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["status", "--db", sqlite_url, "--portals-dir", str(portals_dir), "--check", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["job_runs"], report["flagged"]) == (0, 0)
+    assert {p["portal"]: (p["runs"], p["last_run"]) for p in report["portals"]} == {
+        name.stem: (0, None) for name in portals_dir.glob("*.toml")
+    }
+
+
+def test_a_portal_turned_empty_is_flagged_by_status_check(sqlite_url: str, portals_dir: Path, county: Path, tmp_path: Path) -> None:
+    def nightly_ok() -> list:
+        return [r for r in job_runs(sqlite_url) if r.job == "nightly" and r.status == "ok"]
+
+    with running_daemon(sqlite_url, portals_dir, tmp_path, "--trigger-every", "1") as daemon:
+        wait_until(lambda: len(nightly_ok()) >= 1, daemon, timeout=60, what="a first harvest")
+        assert nightly_ok()[0].summary["per_portal"][county.stem]["candidates"] > 0
+        # A redesign: the portal's lists no longer have the markup its config expects.
+        with county.open("a", encoding="utf-8") as config:
+            config.write('\n[selectors]\nlist_items = "div.list-before-the-redesign a"\n')
+        changed = dt.datetime.now(dt.UTC)  # a harvest started after this reads the new config
+        wait_until(lambda: any(r.started_at > changed for r in nightly_ok()), daemon, timeout=60, what="a harvest after the change")
+        assert daemon.stop() == 0
+
+    result = CliRunner().invoke(main, ["status", "--db", sqlite_url, "--portals-dir", str(portals_dir), "--check", "--json"])
+    assert result.exit_code == EXIT_FLAGGED, result.output
+    portals = {p["portal"]: p for p in json.loads(result.stdout)["portals"]}
+    assert portals[county.stem]["flags"] == ["empty"]
+    assert portals[county.stem]["found_last"] == 0
+    assert portals[county.stem]["usual"] > 0
+    assert portals["sim_city_0000"]["flags"] == []
