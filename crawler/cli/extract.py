@@ -29,14 +29,17 @@ def content_type_of(path: Path) -> str | None:
 
 @click.command("extract")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--url", default=None, help="URL the page was fetched from (dates and links are read from it). "
-              "Default: the file's file:// URL.")
+@click.option("--url", default=None, help="URL the page was fetched from (dates and links are read from it); "
+              "applies to every FILE. Default: each file's file:// URL.")
 @click.option("--encoding", default=None, help="Charset to use instead of the page's own declaration.")
 @click.option("--jsonl", is_flag=True, help="One compact JSON object per line instead of pretty JSON.")
 def extract_command(files: tuple[Path, ...], url: str | None, encoding: str | None, jsonl: bool) -> None:
     """Extract report text and metadata from saved HTML, PDF or DOCX files.
 
-    Example: crawler extract page.html --url http://www.example.gov.cn/art/2024/3/1/art_1_2.html
+    \b
+    Examples:
+      crawler extract page.html --url http://www.example.gov.cn/art/2024/3/1/art_1_2.html
+      crawler extract saved/*.html --jsonl > extractions.jsonl
     """
     failed = 0
     for path in files:
