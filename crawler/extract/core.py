@@ -71,10 +71,16 @@ def extract(
     if root is None:
         result.problems.append("unparseable")
         return result
-    if not _has_end_tag(body[-65536:]):
+    if _has_start_tag(body[:4096]) and not _has_end_tag(body[-65536:]):
         result.problems.append("truncated")
     _extract_html(root, data, result, rules)
     return result
+
+
+def _has_start_tag(head: bytes) -> bool:
+    """Whether the page opens a document (a bare fragment or plain text cannot be cut short)."""
+    lowered = head.lower()
+    return b"<html" in lowered or b"<body" in lowered
 
 
 def _has_end_tag(tail: bytes) -> bool:

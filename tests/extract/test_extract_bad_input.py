@@ -45,6 +45,16 @@ def test_truncated_html_keeps_what_arrived():
     assert len(result.paragraphs) < len(seed.labels["lines_body"])
 
 
+def test_plain_text_and_fragments_are_not_truncated():
+    for body in ("2023年，县政府全面推进依法行政，各项工作取得积极成效。".encode(), "<p>2023年，县政府全面推进依法行政。</p>".encode()):
+        result = extract(body, URL)
+        assert result.problems == [] and result.paragraphs
+
+
+def test_markup_without_a_document_is_unparseable():
+    assert extract(b"<!-- nothing here -->", URL).problems == ["unparseable"]
+
+
 def test_soft_404_page_is_flagged():
     body = ("<html><head><title>404 页面不存在</title></head><body><div class='nav'><a href='/'>首页</a></div>"
             "<div class='main'><p>对不起，您访问的页面不存在或已被删除。</p></div></body></html>").encode()
