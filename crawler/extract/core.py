@@ -142,8 +142,12 @@ def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tup
     header: list[str] = []
     dropped = 0
     squeezed_title = "".join(title.split()) if title else ""
+    # The title repeated at the top of the body, whole or broken over lines (not a short
+    # opening that merely occurs in it, like 2023年).
+    shortest_part = max(6, len(squeezed_title) // 4)
     for paragraph in paragraphs:
-        if not body and squeezed_title and len(paragraph) >= 4 and "".join(paragraph.split()) in squeezed_title:
+        squeezed = "".join(paragraph.split())
+        if not body and squeezed_title and len(squeezed) >= shortest_part and squeezed in squeezed_title:
             continue
         if not body and metadata.is_date_line(paragraph):  # a bare date above the text is its dateline
             header.append(paragraph)

@@ -153,3 +153,13 @@ def test_title_is_the_heading_nearest_the_body_when_title_tag_is_the_site_name()
 
     bare = f"<html><head><title>{site}</title><meta name='SiteName' content='{site}'></head><body>{body}</body></html>"
     assert extract(bare.encode(), "http://127.0.0.1/t.html").title is None
+
+
+def test_title_repeated_over_lines_is_dropped_but_a_short_opening_is_kept():
+    title = "某县人民政府关于2023年度法治政府建设情况的报告"
+    repeated = "<p>某县人民政府</p><p>关于2023年度法治政府建设情况的报告</p>"
+    html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div class='c'>{repeated}<p>2023年</p>"
+    html += "".join(f"<p>{p}</p>" for p in BODY) + "</div></body></html>"
+    result = extract(html.encode(), "http://127.0.0.1/t.html")
+    assert result.title == title
+    assert result.paragraphs == ["2023年", *BODY]
