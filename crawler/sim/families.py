@@ -156,15 +156,16 @@ class Family:
     def menu_items(self, columns: Sequence[Column]) -> list[tuple[str, str]]:
         return [(self.list_path(c, 0), c.name) for c in columns]
 
-    def page(self, site: SiteInfo, title: str, metas: Sequence[tuple[str, str]], body: str, ctx_offsite: str,
+    def page(self, site: SiteInfo, title: str, metas: Sequence[tuple[str, str]], body: str, offsite: str,
              columns: Sequence[Column], variant: int) -> str:
+        """A whole page: head with metadata, top bar, menu, ``body``, footer."""
         return (
             "<!DOCTYPE html>\n<html>\n"
             + chrome.head(site, title, metas, variant=variant)
             + f'\n<body class="{self.name}">\n'
             + chrome.top_bar(site)
             + "\n"
-            + chrome.menu(self.menu_items(columns), offsite=ctx_offsite)
+            + chrome.menu(self.menu_items(columns), offsite=offsite)
             + "\n"
             + body
             + "\n"
