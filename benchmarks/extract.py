@@ -57,7 +57,9 @@ def farm_pages(portals: int) -> list[Page]:
             continue
         parts = urlsplit(report["url"])
         spec = next(s for s in farm.specs if s.base_url == f"{parts.scheme}://{parts.netloc}")
-        site = sites.setdefault(spec.index, PortalSite(farm, farm.plan(spec.index)))
+        site = sites.get(spec.index)
+        if site is None:
+            site = sites[spec.index] = PortalSite(farm, farm.plan(spec.index))
         reply = site.handle("GET", parts.path, {}, {})
         pages.append(Page("farm", report["url"], reply.body, reply.headers.get("Content-Type"), report["text"]))
     return pages

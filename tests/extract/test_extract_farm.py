@@ -37,7 +37,9 @@ def fetch(url: str) -> tuple[bytes, str | None]:
     the_farm, _ = farm()
     parts = urlsplit(url)
     spec = next(s for s in the_farm.specs if s.base_url == f"{parts.scheme}://{parts.netloc}")
-    site = _SITES.setdefault(spec.index, PortalSite(the_farm, the_farm.plan(spec.index)))
+    site = _SITES.get(spec.index)
+    if site is None:
+        site = _SITES[spec.index] = PortalSite(the_farm, the_farm.plan(spec.index))
     reply = site.handle("GET", parts.path, {}, {})
     assert reply.status == 200, f"{url}: farm answered {reply.status}"
     return reply.body, reply.headers.get("Content-Type")
