@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import Progress
 
 from crawler.extract import extract as extract_page
 
@@ -41,21 +43,26 @@ def extract_command(files: tuple[Path, ...], url: str | None, encoding: str | No
       crawler extract page.html --url http://www.example.gov.cn/art/2024/3/1/art_1_2.html
       crawler extract saved/*.html --jsonl > extractions.jsonl
     """
+    errors = Console(stderr=True)
     failed = 0
-    for path in files:
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            click.echo(f"crawler extract: cannot read {path}: {exc.strerror or exc}", err=True)
-            failed += 1
-            continue
-        page_url = url or path.resolve().as_uri()
-        result = extract_page(body, page_url, content_type_of(path), encoding=encoding).to_dict()
-        result["file"] = str(path)
-        if jsonl:
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        else:
-            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    # A progress bar only for a person watching many files; stdout stays pure JSON.
+    with Progress(console=errors, transient=True, disable=len(files) < 2 or not errors.is_terminal) as progress:
+        task = progress.add_task("extracting", total=len(files))
+        for path in files:
+            progress.advance(task)
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                errors.print(f"[red]crawler extract: cannot read {path}: {exc.strerror or exc}[/red]", highlight=False, soft_wrap=True)
+                failed += 1
+                continue
+            page_url = url or path.resolve().as_uri()
+            result = extract_page(body, page_url, content_type_of(path), encoding=encoding).to_dict()
+            result["file"] = str(path)
+            if jsonl:
+                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            else:
+                click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     if failed:
         raise SystemExit(1)
 
