@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from crawler.extract import extract as extract_page
@@ -53,7 +54,8 @@ def extract_command(files: tuple[Path, ...], url: str | None, encoding: str | No
             try:
                 body = path.read_bytes()
             except OSError as exc:
-                errors.print(f"[red]crawler extract: cannot read {path}: {exc.strerror or exc}[/red]", highlight=False, soft_wrap=True)
+                message = escape(f"crawler extract: cannot read {path}: {exc.strerror or exc}")
+                errors.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
             page_url = url or path.resolve().as_uri()
