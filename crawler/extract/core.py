@@ -39,6 +39,7 @@ _TEXT_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 _BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
 # Own texts the metadata readers look at: header-line labels, 信息公开 record labels, 公网安备.
 _WATCH = re.compile("来源|发布|日期|时间|机构|索|文号|发文|主题|成文|公开|公网安备")
+_MAX_HEADER_CHARS = 200
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 tr table span section".split())
 
 
@@ -110,7 +111,7 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
         remove(block)
         removed += 1
     still = [element for element in scores.watched if attached(element, root)]
-    header = metadata.fields_from_lines(_header_lines(still))
+    header = metadata.fields_from_lines(_header_lines(still, scores))
     headings = [element for element in scores.headings if attached(element, root)]
     container = find_container(root, scores, rules)
     if container is None:
@@ -201,21 +202,23 @@ def _finish(
         result.region, result.region_code = region.full_name, region.code
 
 
-def _header_lines(holders: list[html.HtmlElement]) -> list[str]:
-    """Short blocks that start with a metadata label, wherever they sit (``发布日期: … 来源: …``)."""
+def _header_lines(holders: list[html.HtmlElement], scores: Scores) -> list[str]:
+    """Short blocks that start with a metadata label, wherever they sit (``发布日期: … 来源: …``).
+
+    A body paragraph that mentions a date is long (its size is known from the scoring, so
+    it is not even read), and a header line starts with its label.
+    """
     lines = []
     seen: set[html.HtmlElement] = set()
     for element in holders:
         while element is not None and element.tag not in _BLOCKS:
             element = element.getparent()
-        if element is None or element in seen:
+        if element is None or element in seen or scores.size(element) > _MAX_HEADER_CHARS:
             continue
         seen.add(element)
-        raw = element.text_content()
-        # A body paragraph that mentions a date is long, and a header line starts with its label.
-        if len(raw) > 300 or not metadata.is_meta_line(raw.strip()):
-            continue
-        lines.append(clean_paragraph(raw))
+        raw = element.text_content().strip()
+        if metadata.is_meta_line(raw):
+            lines.append(clean_paragraph(raw))
     return lines
 
 
