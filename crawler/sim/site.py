@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -359,6 +360,9 @@ class PortalSite:
             page = max(1, _int(args.get("page"), 1))
             start, end = (page - 1) * per_page + 1, page * per_page
         xml = self.family.render_proxy(self.site, self.plan.columns[column], items[start - 1:end], len(items), per_page)
+        if self.plan.columns[column].variant == 3:  # some sites wrap the answer in JSONP
+            wrapped = "raw(" + json.dumps({"result": xml.split("?>", 1)[1].strip()}, ensure_ascii=False) + ");"
+            return Reply(200, {"Content-Type": "text/javascript;charset=UTF-8"}, wrapped.encode("utf-8"))
         return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"}, xml.encode("utf-8"))
 
     def _not_found(self, status: int) -> Reply:

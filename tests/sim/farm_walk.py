@@ -7,6 +7,7 @@ code, so the tests check what a crawler sees on the wire.
 from __future__ import annotations
 
 import io
+import json
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -82,7 +83,10 @@ def _hanweb_articles(start_url: str, encoding: str) -> tuple[list[str], int]:
         query = urlencode({**params, "startrecord": start, "endrecord": start + 3 * per_page - 1, "perpage": per_page})
         answer = fetch(f"{proxy.scheme}://{proxy.netloc}{proxy.path}?{query}")
         requests += 1
-        data = lxml.etree.fromstring(answer.body)
+        body = answer.body
+        if not body.lstrip().startswith(b"<"):  # JSONP: raw({"result": "<datastore>…"});
+            body = json.loads(body.decode("utf-8").strip().removeprefix("raw(").removesuffix(");"))["result"].encode()
+        data = lxml.etree.fromstring(body)
         links += _record_links(data, start_url)
         start += 3 * per_page
         if start > int(data.findtext("totalrecord")):
