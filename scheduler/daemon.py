@@ -28,7 +28,17 @@ from crawler.portals import load_portals
 from scheduler.child import DEFAULT_KILL_GRACE, Children
 from scheduler.harvest import Harvester, HarvestOptions, bind, default_child_command
 from scheduler.history import JobRuns
-from scheduler.jobs import DEFAULT_NIGHTLY_CRON, TIMEZONE, desired_jobs, job_portal, job_table, make_jobstore, sync_jobs
+from scheduler.jobs import (
+    DEFAULT_MISFIRE_GRACE,
+    DEFAULT_NIGHTLY_CRON,
+    TIMEZONE,
+    desired_jobs,
+    job_portal,
+    job_settings,
+    job_table,
+    make_jobstore,
+    sync_jobs,
+)
 from scheduler.lock import acquire_or_wait, leader_lock
 from storage.archive import Archive
 from storage.db import default_url, describe, make_engine
@@ -36,7 +46,6 @@ from storage.db import default_url, describe, make_engine
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_LIMIT = 4 * 3600.0  # a night's crawl of every portal must end before the working day
-DEFAULT_MISFIRE_GRACE = 6 * 3600  # a reboot at 02:00 that is back by 08:00 still runs the night's harvest
 DEFAULT_POLL = 15.0  # how often the daemon re-reads the job table and checks its lock
 DEFAULT_WORKERS = 4  # jobs at once (each a crawl process that itself crawls many portals)
 
@@ -45,8 +54,8 @@ DEFAULT_WORKERS = 4  # jobs at once (each a crawl process that itself crawls man
 class DaemonOptions:
     """Everything ``crawler schedule run`` can set."""
 
+    portals_dir: Path
     db_url: str | None = None
-    portals_dir: Path = Path("spiders/portals")
     nightly_cron: str = DEFAULT_NIGHTLY_CRON
     trigger_every: float | None = None
     time_limit: float = DEFAULT_TIME_LIMIT
@@ -125,6 +134,7 @@ class Daemon:
                 table,
                 desired_jobs(portals, nightly_cron=self.options.nightly_cron, every=self.options.trigger_every),
                 {p.name for p in portals},
+                misfire_grace=self.options.misfire_grace,
             )
         logger.info("jobs: added %s, replaced %s, kept %s, removed %s",
                     report.added or "-", report.replaced or "-", report.kept or "-", report.removed or "-")
@@ -132,7 +142,7 @@ class Daemon:
         scheduler = _Scheduler(
             jobstores={"default": make_jobstore(self.engine), "internal": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(self.options.workers), "internal": ThreadPoolExecutor(1)},
-            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": self.options.misfire_grace},
+            job_defaults=job_settings(self.options.misfire_grace),
             timezone=TIMEZONE,
         )
         harvester = Harvester(

@@ -35,6 +35,7 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")  # county portals publish, and are quiet, o
 NIGHTLY = "nightly"
 PORTAL_PREFIX = "portal:"
 DEFAULT_NIGHTLY_CRON = "30 2 * * *"
+DEFAULT_MISFIRE_GRACE = 6 * 3600  # a reboot at 02:00 that is back by 08:00 still runs the night's harvest
 HARVEST_FUNC = "scheduler.harvest:harvest"
 JOBS_TABLE = "apscheduler_jobs"
 
@@ -96,7 +97,18 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
 
 
-def sync_jobs(scheduler: BaseScheduler, specs: Iterable[JobSpec], known_portals: set[str]) -> SyncReport:
+def job_settings(misfire_grace: int = DEFAULT_MISFIRE_GRACE) -> dict[str, object]:
+    """How every job runs: never two at once, missed runs coalesced into one, run late within the grace.
+
+    APScheduler stores these in each job when it is added, so they are given on every add
+    (and brought up to date by :func:`sync_jobs`) rather than only as the daemon's defaults.
+    """
+    return {"max_instances": 1, "coalesce": True, "misfire_grace_time": misfire_grace}
+
+
+def sync_jobs(
+    scheduler: BaseScheduler, specs: Iterable[JobSpec], known_portals: set[str], *, misfire_grace: int = DEFAULT_MISFIRE_GRACE
+) -> SyncReport:
     """Bring the job table in step with the configs, keeping what an operator decided.
 
     * A job whose trigger is unchanged is left alone, with its next run time: a daemon
@@ -104,15 +116,18 @@ def sync_jobs(scheduler: BaseScheduler, specs: Iterable[JobSpec], known_portals:
     * A job whose trigger changed is replaced; a paused job stays paused.
     * A ``portal:`` job whose portal no longer has a valid config is removed. Jobs added with
       ``crawler schedule add`` for portals without a ``schedule`` key are kept.
+    * Every job gets :func:`job_settings` with this daemon's misfire grace.
     """
     report = SyncReport()
+    settings = job_settings(misfire_grace)
     for spec in specs:
         existing = scheduler.get_job(spec.id)
         if existing is not None and str(existing.trigger) == str(spec.trigger):
             report.kept.append(spec.id)
             continue
         paused = existing is not None and existing.next_run_time is None
-        scheduler.add_job(HARVEST_FUNC, spec.trigger, args=[spec.id], id=spec.id, name=spec.name, replace_existing=True)
+        scheduler.add_job(HARVEST_FUNC, spec.trigger, args=[spec.id], id=spec.id, name=spec.name,
+                          replace_existing=True, **settings)
         if paused:
             scheduler.pause_job(spec.id)
         (report.replaced if existing is not None else report.added).append(spec.id)
@@ -121,13 +136,16 @@ def sync_jobs(scheduler: BaseScheduler, specs: Iterable[JobSpec], known_portals:
         if portal is not None and portal not in known_portals:
             scheduler.remove_job(job.id)
             report.removed.append(job.id)
+        elif any(getattr(job, key) != value for key, value in settings.items()):
+            scheduler.modify_job(job.id, **settings)  # keeps the next run time
     return report
 
 
 def add_portal_job(scheduler: BaseScheduler, portal: str, trigger: BaseTrigger) -> Job:
     """Add (or replace) the job of one portal."""
     job_id = portal_job_id(portal)
-    return scheduler.add_job(HARVEST_FUNC, trigger, args=[job_id], id=job_id, name=f"portal {portal}", replace_existing=True)
+    return scheduler.add_job(HARVEST_FUNC, trigger, args=[job_id], id=job_id, name=f"portal {portal}",
+                             replace_existing=True, **job_settings())
 
 
 def run_now(scheduler: BaseScheduler, job_id: str, now: dt.datetime | None = None) -> Job:

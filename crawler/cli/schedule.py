@@ -22,8 +22,8 @@ from rich.table import Table
 
 from crawler.cli.options import db_option, json_option, portals_dir_option
 from scheduler.child import DEFAULT_KILL_GRACE
-from scheduler.daemon import DEFAULT_MISFIRE_GRACE, DEFAULT_POLL, DEFAULT_TIME_LIMIT, DEFAULT_WORKERS
-from scheduler.jobs import DEFAULT_NIGHTLY_CRON
+from scheduler.daemon import DEFAULT_POLL, DEFAULT_TIME_LIMIT, DEFAULT_WORKERS
+from scheduler.jobs import DEFAULT_MISFIRE_GRACE, DEFAULT_NIGHTLY_CRON
 
 EXIT_SCHEDULER_ACTIVE = 3
 

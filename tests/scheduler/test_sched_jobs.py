@@ -69,6 +69,21 @@ def test_run_now_starts_a_job_in_the_running_daemon(sqlite_url: str, portals_dir
     assert jobs(sqlite_url)["nightly"]["next_run_time"].endswith("02:30:00+08:00")
 
 
+def test_a_run_missed_while_the_daemon_was_down_happens_when_it_starts(
+    sqlite_url: str, portals_dir: Path, tmp_path: Path
+) -> None:
+    with running_daemon(sqlite_url, portals_dir, tmp_path, name="first") as first:
+        first.wait_log("scheduler running on")
+        assert first.stop() == 0
+    # Made due while no daemon runs, like a 02:30 harvest during a reboot.
+    queued = schedule(sqlite_url, "run-now", "nightly")
+    assert "no scheduler is running" in queued.stdout
+    with running_daemon(sqlite_url, portals_dir, tmp_path, env={"FAKE_CRAWL_MODE": "summary"}, name="second") as second:
+        wait_until(lambda: len(job_runs(sqlite_url)) == 1, second, timeout=30, what="the missed run")
+        assert second.stop() == 0
+    assert [(r.job, r.status) for r in job_runs(sqlite_url)] == [("nightly", "ok")]
+
+
 def test_the_cli_refuses_what_it_cannot_do(sqlite_url: str, portals_dir: Path, county: Path) -> None:
     unknown = schedule(sqlite_url, "pause", "no_such_portal")
     assert unknown.exit_code == 1
