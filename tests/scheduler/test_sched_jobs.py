@@ -53,20 +53,20 @@ def test_a_restart_keeps_the_jobs_and_their_state(sqlite_url: str, portals_dir: 
     assert after[f"portal:{county.stem}"]["next_run_time"].endswith("05:00:00+08:00")
 
 
-def test_run_now_starts_a_job_in_the_running_daemon(sqlite_url: str, portals_dir: Path, county: Path, tmp_path: Path) -> None:
-    with running_daemon(sqlite_url, portals_dir, tmp_path, env={"FAKE_CRAWL_MODE": "summary"}) as daemon:
+def test_run_now_starts_a_job_in_the_running_daemon(db_url: str, portals_dir: Path, county: Path, tmp_path: Path) -> None:
+    with running_daemon(db_url, portals_dir, tmp_path, env={"FAKE_CRAWL_MODE": "summary"}) as daemon:
         daemon.wait_log("scheduler running on")
-        assert job_runs(sqlite_url) == []
-        queued = schedule(sqlite_url, "run-now", "nightly")
+        assert job_runs(db_url) == []
+        queued = schedule(db_url, "run-now", "nightly")
         assert queued.exit_code == 0, queued.output
         assert "due now" in queued.stdout
-        wait_until(lambda: len(job_runs(sqlite_url)) == 1, daemon, timeout=30, what="the nightly run")
+        wait_until(lambda: len(job_runs(db_url)) == 1, daemon, timeout=30, what="the nightly run")
         assert daemon.stop() == 0
-    (run,) = job_runs(sqlite_url)
+    (run,) = job_runs(db_url)
     assert (run.job, run.status) == ("nightly", "ok")
     assert set(run.summary["per_portal"]) == {county.stem, "sim_city_0000"}
     # The cron is untouched: the next run is tomorrow's 02:30 again.
-    assert jobs(sqlite_url)["nightly"]["next_run_time"].endswith("02:30:00+08:00")
+    assert jobs(db_url)["nightly"]["next_run_time"].endswith("02:30:00+08:00")
 
 
 def test_a_run_missed_while_the_daemon_was_down_happens_when_it_starts(
