@@ -21,6 +21,7 @@ from crawler.regions import Region
 
 # A paragraph this short is a heading (一、… / (一)…) rather than running text.
 _HEADING_MAX = 40
+_PLACE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
 _YEAR = re.compile(r"20\d\d")
 _DIGITS = re.compile(r"\d+")
 
@@ -56,17 +57,33 @@ def place_name(region: Region) -> str:
     return f"{region.city or ''}{region.county}"
 
 
+def _short(name: str) -> str:
+    """A province's or city's name as prose shortens it (陕西省 -> 陕西, 汉中市 -> 汉中)."""
+    for suffix in _PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
 def _rename(text: str, seed: Seed, region: Region, year: int) -> str:
+    """``text`` of ``seed`` moved to ``region`` and ``year``.
+
+    All names are replaced in one pass, longest first, so a new name that happens to contain
+    an old one (未央区 -> 西安区 while 西安 -> 辽源) is never renamed twice.
+    """
     shift = year - seed.year
     text = _YEAR.sub(lambda m: str(int(m.group()) + shift), text)
-    for old, new in (
-        (seed.province, region.province),
-        (seed.city, city_name(region)),
-        (seed.county, region.county),
-        (seed.short, region.short_name),
-    ):
-        text = text.replace(old, new)
-    return text
+    city = city_name(region)
+    names = {
+        seed.province: region.province,
+        _short(seed.province): _short(region.province),
+        seed.city: city,
+        _short(seed.city): _short(city),
+        seed.county: region.county,
+        seed.short: region.short_name,
+    }
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return pattern.sub(lambda m: names[m.group()], text)
 
 
 def report_paragraphs(rng: random.Random, region: Region, year: int) -> list[str]:
@@ -75,11 +92,12 @@ def report_paragraphs(rng: random.Random, region: Region, year: int) -> list[str
     base = rng.choice(pool)
     others = [s for s in pool if s is not base]
     paragraphs = []
-    for paragraph in base.paragraphs:
+    for n, paragraph in enumerate(base.paragraphs):
         source = base
-        if len(paragraph) > _HEADING_MAX and rng.random() < 0.3:
+        # The opening paragraph stays: it is the one that names the county and the year.
+        if n > 0 and len(paragraph) > _HEADING_MAX and rng.random() < 0.3:
             source = rng.choice(others)
-            candidates = [p for p in source.paragraphs if len(p) > _HEADING_MAX]
+            candidates = [p for p in source.paragraphs[1:] if len(p) > _HEADING_MAX]
             paragraph = rng.choice(candidates)
         paragraphs.append(_rename(paragraph, source, region, year))
     return paragraphs
