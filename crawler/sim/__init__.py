@@ -11,6 +11,7 @@ from __future__ import annotations
 from crawler.sim.chrome import Template
 from crawler.sim.faults import FAULT_KINDS, parse_faults
 from crawler.sim.families import FAMILIES, Column, PageContext
+from crawler.sim.families import family as family_named
 from crawler.sim.farm import BASE_DATE, Farm, night_date
 from crawler.sim.model import Article, AttachmentLink, SiteInfo
 
@@ -22,9 +23,7 @@ def render_article(family: str, article: Article, site: SiteInfo, *, variant_see
     table); everything else on the page is chrome. ``variant_seed`` varies the template
     details (charset tag form, font-size wording) and the per-request values.
     """
-    from crawler.sim.families import family as get_family
-
-    fam = get_family(family)
+    fam = family_named(family)
     column = Column(article.column, fam.column_base(0, 1000 + variant_seed))
     ctx = PageContext(column=column, columns=(column,), variant=variant_seed)
     template = Template.from_html(fam.render_article(site, article, ctx), site.encoding)
