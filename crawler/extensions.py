@@ -126,7 +126,7 @@ class JobDirGuard:
     def from_crawler(cls, crawler: Crawler) -> Self:
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir:
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured
         return cls(crawler, Path(jobdir))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -150,7 +150,7 @@ class ArchiveRun:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("ARCHIVE_ENABLED", True):
-            raise NotConfigured("archive disabled (dry run)")
+            raise NotConfigured  # a dry run (`crawler portal check`)
         return cls(crawler, open_archive(crawler.settings.get("ARCHIVE_DB_URL")))
 
     def spider_opened(self, spider: Spider) -> None:

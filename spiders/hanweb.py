@@ -58,7 +58,9 @@ class HanwebSpider(PortalSpider):
     body_selector = "div#zoom"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
-        yield from super().list_links(response)
+        if not response.meta.get("dataproxy"):
+            # A proxy answer is XML or JSONP, not a page: only its records hold links.
+            yield from super().list_links(response)
         for store in self._datastores(response):
             for record in store.iter("record"):
                 yield from links_in(record.text or "", response.url)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,15 +147,13 @@ def test_portal_new_writes_a_skeleton_that_validates_once_filled(tmp_path: Path)
     assert again.returncode == 2 and "exists" in again.stderr
 
 
-def test_portal_check_shows_candidates_rejects_and_preview_without_writing(
-    farm: RunningFarm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_portal_check_shows_candidates_rejects_and_preview_without_writing(farm: RunningFarm, tmp_path: Path) -> None:
     farm.write_portals(tmp_path / "portals")
     name = sorted(p.stem for p in (tmp_path / "portals").glob("sim_trs_*.toml"))[0]
     db = tmp_path / "must-not-exist.db"
     result = subprocess.run([CRAWLER, "portal", "check", name, "--portals-dir", str(tmp_path / "portals"), "--json"],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                            env={**_env(), "CRAWLER_DB_URL": f"sqlite:///{db}"})
+                            env={**os.environ, "CRAWLER_DB_URL": f"sqlite:///{db}"})
     assert result.returncode == 0, result.stderr[-3000:]
     check = json.loads(result.stdout)
     expected = {r["url"]: r["report_year"] for r in farm.manifest()["reports"] if r["portal"] == name}
@@ -174,13 +172,3 @@ def test_portal_check_of_an_invalid_config_exits_2(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "broken.toml" in result.stderr and "region" in result.stderr
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if k != "CRAWLER_DB_URL"}
-
-
-def test_scrapy_is_on_the_path_of_the_venv() -> None:
-    assert shutil.which(SCRAPY)

@@ -1,0 +1,91 @@
+"""The production set-up is a change of settings: scrapy-redis scheduling and duplicate filtering,
+a PostgreSQL archive. The farm's three nights are crawled that way and must come out as on SQLite."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+from sqlalchemy import create_engine, select
+
+from storage.models import Document
+from tests.crawl.conftest import Workspace
+from tests.crawl.evaluate import score
+from tests.farm import running_farm
+
+PG_ROLES = ("root", "postgres")
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+def _admin_role() -> str:
+    for role in PG_ROLES:
+        try:
+            with psycopg.connect(f"host=127.0.0.1 port=5432 dbname=test user={role}", connect_timeout=5):
+                return role
+        except psycopg.OperationalError:
+            continue
+    raise RuntimeError(f"no PostgreSQL role of {PG_ROLES} can connect to 127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A scratch database on the local PostgreSQL, dropped afterwards."""
+    role = _admin_role()
+    name = f"fz_crawl_{secrets.token_hex(4)}"
+    admin = f"host=127.0.0.1 port=5432 dbname=test user={role}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql+psycopg://{role}@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_three_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, postgres_url: str) -> None:
+    prefix = f"fztest-{secrets.token_hex(4)}"
+    settings = (
+        "--set", "SCHEDULER=scrapy_redis.scheduler.Scheduler",
+        "--set", "DUPEFILTER_CLASS=scrapy_redis.dupefilter.RFPDupeFilter",
+        "--set", f"REDIS_URL={REDIS_URL}",
+        "--set", f"SCHEDULER_QUEUE_KEY={prefix}:%(spider)s:requests",
+        "--set", f"SCHEDULER_DUPEFILTER_KEY={prefix}:%(spider)s:dupefilter",
+    )
+    engine = create_engine(postgres_url)
+    port = 0
+    summaries = {}
+    try:
+        for night in (0, 1, 2):
+            with running_farm(portals=4, seed=5, night=night, port=port) as farm:
+                port = farm.port
+                farm.write_portals(workspace.portals_dir)
+                command = workspace.crawl_command("--all", *settings, night=night)
+                command[command.index("--db") + 1] = postgres_url
+                summaries[night] = _run(command)
+                result = score(engine, farm.manifest())
+                assert result.recall >= 0.99 and result.precision >= 0.99, (night, result.missing, result.extra)
+                manifest = farm.manifest()
+        assert summaries[1]["new_documents"] == summaries[1]["new_versions"] == 0
+        assert summaries[1]["not_modified"] >= 0.9 * summaries[1]["report_fetches"]
+        with engine.connect() as connection:
+            removed = set(connection.scalars(select(Document.canonical_url).where(Document.status == "removed")))
+        assert removed == {r["url"] for r in manifest["removed"]}
+        # Scheduler state lived in Redis, and was cleared when each portal's crawl closed.
+        assert not redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*")
+    finally:
+        engine.dispose()
+
+
+def _run(command: list[str]) -> dict:
+    import json
+    import subprocess
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout)
