@@ -136,8 +136,8 @@ class Family:
         """Path of list page ``page`` (0-based) of ``column``."""
         raise NotImplementedError
 
-    def list_pages(self, total: int) -> int:
-        """How many static list pages a column of ``total`` items has."""
+    def list_pages(self, column: Column, total: int) -> int:
+        """How many static list pages ``column`` has for ``total`` items."""
         return max(1, -(-total // self.per_page))
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
@@ -212,7 +212,43 @@ class TRS(Family):
     def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
         return f"{column.base}{published:%Y%m}/P0{published:%Y%m%d}{docid:09d}.{ext}"
 
+    # "动静结合" lists: the first groups of items sit in one page as hidden groups of this size.
+    static_group = 15
+
+    def list_pages(self, column: Column, total: int) -> int:
+        if column.variant == 4:
+            return 1
+        return super().list_pages(column, total)
+
+    def _static_groups(self, column: Column, items: Sequence[ListItem]) -> str:
+        """Newer TRS templates: every item in one file, in hidden groups, links in ``ms-attr-href``."""
+        groups = []
+        for g in range(0, len(items), self.static_group):
+            lis = "".join(
+                f'<li ms-if-loop="$index<{self.static_group}"><a ms-attr-href="./{escape(i.url.removeprefix(column.base))}"'
+                f' title="{escape(i.title)}">{escape(i.title)}</a><span>{i.published.isoformat()}</span></li>'
+                if i.url.startswith(column.base) else
+                f'<li><a ms-attr-href="{escape(i.url)}" title="{escape(i.title)}">{escape(i.title)}</a>'
+                f"<span>{i.published.isoformat()}</span></li>"
+                for i in items[g:g + self.static_group]
+            )
+            hidden = "" if g == 0 else ' style="display:none"'
+            groups.append(f'<div ms-visible="$showStatic({g // self.static_group + 1})"{hidden}><ul>{lis}</ul></div>')
+        config = (f"<script>var listConfig = {{recordCount:'{len(items)}', prepage:{self.static_group}, "
+                  "searchUrl:'/was5/web/search'};</script>")
+        return f'<div class="list" ms-controller="list">{config}{"".join(groups)}</div>'
+
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
+        if column.variant == 4:
+            body = (
+                '<div class="main">'
+                + chrome.breadcrumb([(self.list_path(column, 0), column.name)], label="当前位置：")
+                + side
+                + self._static_groups(column, items)
+                + "</div>"
+            )
+            return self.page(site, f"{column.name}_{site.name}", self._list_metas(site, column), body, offsite,
+                             columns, 0)
         rows = []
         for n, item in enumerate(items, start=1):
             rel = "./" + item.url.removeprefix(column.base) if item.url.startswith(column.base) else item.url
@@ -296,7 +332,7 @@ class Hanweb(Family):
     def list_path(self, column: Column, page: int) -> str:
         return f"/col/col{column.base}/index.html"
 
-    def list_pages(self, total: int) -> int:
+    def list_pages(self, column: Column, total: int) -> int:
         return 1
 
     def unit_id(self, column: Column) -> str:

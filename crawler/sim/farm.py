@@ -49,8 +49,9 @@ ENCODING_PROFILES = (
 # List-page variants seen on real portals (portal-families.md §13), as the list-file stem per family:
 # 0 textbook; 1 TRS pager renamed createPage(), Hanweb dates in <b>, .shtml prefix "xlist";
 # 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links, .shtml "common_list";
-# 3 list dates as MM-DD only (TRS, .shtml).
-LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {})
+# 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
+# 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager (others textbook).
+LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {}, {})
 _PROVINCE_ABBR = {
     "北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",
     "黑龙江": "黑", "上海": "沪", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
@@ -232,11 +233,15 @@ class Farm:
             return self._plan_city(spec)
         return self._plan_county(spec)
 
+    def list_variant(self, spec: PortalSpec) -> int:
+        """Which list-page variant (docs/simulator.md) the portal's columns use."""
+        return (spec.index + self.seed) % len(LIST_VARIANTS)
+
     def _columns(self, spec: PortalSpec, fam: Family, rng: random.Random, names: list[str]) -> tuple[Column, ...]:
         """The portal's columns. Variants rotate by index like families do, so that any
         len(FAMILY_ORDER) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair."""
         ident = rng.randint(1000, 999999)
-        variant = (spec.index + self.seed) % len(LIST_VARIANTS)
+        variant = self.list_variant(spec)
         list_name = LIST_VARIANTS[variant].get(fam.name, "")
         return tuple(Column(name, fam.column_base(i, ident), list_name, variant) for i, name in enumerate(names))
 
@@ -520,6 +525,7 @@ class Farm:
         for spec in self.specs:
             portals.append({"name": spec.name, "family": spec.family, "base_url": spec.base_url + "/",
                             "encoding": spec.encoding, "declared_encoding": spec.declared, "kind": spec.kind,
+                            "list_variant": self.list_variant(spec),
                             "region_code": spec.region.code if spec.kind == "county" else spec.city_key + "00"})
         city_mirrors: dict[str, str] = {}
         for spec in self.specs:

@@ -115,7 +115,7 @@ class PortalSite:
             items = self._column_items(n)
             changed = max([i.published for i in items] + [e.removed_on for e in plan.entries
                            if e.column == n and e.removed_on and e.removed_on <= self.today] or [self.today])
-            pages = fam.list_pages(len(items))
+            pages = fam.list_pages(column, len(items))
             for page in range(pages):
                 chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
                 self.routes[fam.list_path(column, page)] = _Route(

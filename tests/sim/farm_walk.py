@@ -51,14 +51,17 @@ def list_articles(family: str, start_url: str, encoding: str) -> tuple[list[str]
     pages = [tree]
     scripts = _scripts(tree)
     if family == "trs":
-        match = _TRS_PAGER.search(scripts)
+        match, count_var = _TRS_PAGER.search(scripts), _TRS_COUNT.search(scripts)
+        name, ext = urlsplit(start_url).path.rsplit("/", 1)[1].split(".")
         if match:
             count, name, ext = int(match.group(1)), match.group(3), match.group(4)
-        else:  # the variables form pages the start page's own file name
-            count = int(_TRS_COUNT.search(scripts).group(1))
-            name, ext = urlsplit(start_url).path.rsplit("/", 1)[1].split(".")
+        else:  # the variables form pages the start page's own file name; hidden groups need no pages
+            count = int(count_var.group(1)) if count_var else 1
         urls = [urljoin(start_url, f"{name}_{i}.{ext}") for i in range(1, count)]
         selector = "//div[@class='list']//a[@href]"
+        hidden = [urljoin(start_url, a.get("ms-attr-href")) for a in tree.xpath("//a[@ms-attr-href]")]
+        if hidden:
+            return hidden, 1
     else:
         match = _SHTML_PAGER.search(scripts)
         count, name, ext = int(match.group(1)), match.group(3), match.group(4)
