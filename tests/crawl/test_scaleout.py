@@ -1,9 +1,12 @@
 """The production set-up is a change of settings: scrapy-redis scheduling and duplicate filtering,
-a PostgreSQL archive. The farm's three nights are crawled that way and must come out as on SQLite."""
+a PostgreSQL archive. Nights 0 and 2 of the farm are crawled that way and must come out as on
+SQLite (night 1, nothing changed, is covered on SQLite by test_nights)."""
 
 from __future__ import annotations
 
+import json
 import secrets
+import subprocess
 from collections.abc import Iterator
 
 import psycopg
@@ -48,7 +51,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_three_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, postgres_url: str) -> None:
+def test_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, postgres_url: str) -> None:
     prefix = f"fztest-{secrets.token_hex(4)}"
     settings = (
         "--set", "SCHEDULER=scrapy_redis.scheduler.Scheduler",
@@ -59,9 +62,9 @@ def test_three_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, pos
     )
     engine = create_engine(postgres_url)
     port = 0
-    summaries = {}
+    summaries: dict[int, dict] = {}
     try:
-        for night in (0, 1, 2):
+        for night in (0, 2):
             with running_farm(portals=4, seed=5, night=night, port=port) as farm:
                 port = farm.port
                 farm.write_portals(workspace.portals_dir)
@@ -71,8 +74,7 @@ def test_three_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, pos
                 result = score(engine, farm.manifest())
                 assert result.recall >= 0.99 and result.precision >= 0.99, (night, result.missing, result.extra)
                 manifest = farm.manifest()
-        assert summaries[1]["new_documents"] == summaries[1]["new_versions"] == 0
-        assert summaries[1]["not_modified"] >= 0.9 * summaries[1]["report_fetches"]
+        assert summaries[2]["new_versions"] > 0 and summaries[2]["not_modified"] > 0
         with engine.connect() as connection:
             removed = set(connection.scalars(select(Document.canonical_url).where(Document.status == "removed")))
         assert removed == {r["url"] for r in manifest["removed"]}
@@ -83,9 +85,6 @@ def test_three_nights_with_scrapy_redis_and_postgresql(workspace: Workspace, pos
 
 
 def _run(command: list[str]) -> dict:
-    import json
-    import subprocess
-
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)
