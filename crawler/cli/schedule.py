@@ -88,6 +88,8 @@ def run(
         cron_trigger(nightly_cron)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--nightly") from None
+    if not portals_dir.is_dir():
+        raise click.BadParameter(f"{portals_dir} is not a directory of portal TOML files", param_hint="--portals-dir")
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     options = DaemonOptions(
         db_url=db_url,

@@ -107,3 +107,10 @@ def test_the_cli_refuses_what_it_cannot_do(sqlite_url: str, portals_dir: Path, c
     assert "no scheduler is running" in queued.stdout
     assert schedule(sqlite_url, "remove", county.stem).exit_code == 0
     assert f"portal:{county.stem}" not in jobs(sqlite_url)
+
+    no_portals = schedule(sqlite_url, "run", portals_dir=county.parent / "missing")
+    assert no_portals.exit_code == 2
+    assert "missing is not a directory of portal TOML files" in no_portals.stderr
+    bad_nightly = schedule(sqlite_url, "run", "--nightly", "at 2:30", portals_dir=county.parent)
+    assert bad_nightly.exit_code == 2
+    assert "'at 2:30' is not a valid 5-field cron expression" in bad_nightly.stderr
