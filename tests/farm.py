@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.sim import Farm
+from crawler.sim.farm import FAMILY_ORDER
 
 READY_PREFIX = "farm ready: "
 START_TIMEOUT = 60.0
@@ -43,13 +44,15 @@ class RunningFarm:
     base_urls: list[str]
     process: subprocess.Popen
     host: str = "127.0.0.1"
+    families: tuple[str, ...] = FAMILY_ORDER
     _farm: Farm | None = field(default=None, repr=False)
 
     @property
     def farm(self) -> Farm:
         """The in-process twin of the served farm (same arguments, so the same content)."""
         if self._farm is None:
-            self._farm = Farm(self.portals, self.seed, self.night, self.port, host=self.host, faults=self.faults)
+            self._farm = Farm(self.portals, self.seed, self.night, self.port, host=self.host, faults=self.faults,
+                              families=self.families)
         return self._farm
 
     def manifest(self) -> dict:
@@ -109,10 +112,11 @@ def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET", 
 
 
 def start_farm(portals: int, seed: int = 1, night: int = 0, faults: Sequence[str] = (),
-               host: str = "127.0.0.1", port: int = 0) -> RunningFarm:
+               host: str = "127.0.0.1", port: int = 0, families: Sequence[str] = FAMILY_ORDER) -> RunningFarm:
     """Start ``crawler sim serve`` (on a free port unless ``port`` is given) and wait for its ready line."""
     command = [str(Path(sys.executable).with_name("crawler")), "sim", "serve", "--portals", str(portals),
-               "--seed", str(seed), "--night", str(night), "--port", str(port), "--host", host]
+               "--seed", str(seed), "--night", str(night), "--port", str(port), "--host", host,
+               "--families", ",".join(families)]
     if faults:
         command += ["--faults", ",".join(faults)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -127,14 +131,14 @@ def start_farm(portals: int, seed: int = 1, night: int = 0, faults: Sequence[str
         raise RuntimeError(f"farm did not start: {' '.join(command)}\n{(lines or [''])[0]}{err[-2000:]}")
     threading.Thread(target=process.stderr.read, daemon=True).start()
     port, urls = parse_ready_line(lines[0].strip())
-    return RunningFarm(portals, seed, night, tuple(faults), port, urls, process, host)
+    return RunningFarm(portals, seed, night, tuple(faults), port, urls, process, host, tuple(families))
 
 
 @contextlib.contextmanager
 def running_farm(portals: int, seed: int = 1, night: int = 0, faults: Sequence[str] = (),
-                 host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningFarm]:
+                 host: str = "127.0.0.1", port: int = 0, families: Sequence[str] = FAMILY_ORDER) -> Iterator[RunningFarm]:
     """A started farm for the duration of the block, stopped afterwards."""
-    farm = start_farm(portals, seed, night, faults, host, port)
+    farm = start_farm(portals, seed, night, faults, host, port, families)
     try:
         yield farm
     finally:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from crawler.sim.faults import FAULT_KINDS, parse_faults
+from crawler.sim.farm import FAMILY_ORDER
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -24,6 +25,20 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
         return parse_faults(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _families(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    from crawler.sim.families import family
+
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    try:
+        for name in names:
+            family(name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    if not names:
+        raise click.BadParameter("name at least one family", ctx=ctx, param=param)
+    return names
 
 
 def farm_options(command):
@@ -37,6 +52,8 @@ def farm_options(command):
                      help="First loopback address; portals take consecutive addresses from here."),
         click.option("--faults", default="", callback=_faults, metavar="LIST",
                      help=f"Comma list of fault kinds or 'all': {', '.join(FAULT_KINDS)}."),
+        click.option("--families", default=",".join(FAMILY_ORDER), show_default=True, callback=_families,
+                     metavar="LIST", help="CMS families the portals rotate through; 'gkmlpt' is optional."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -54,8 +71,8 @@ def sim() -> None:
               help="Port on every portal address; 0 picks one free on all of them.")
 @click.option("--write-portals", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write one portal TOML per simulated portal into this directory.")
-def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...], port: int,
-          write_portals: Path | None) -> None:
+def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...], families: tuple[str, ...],
+          port: int, write_portals: Path | None) -> None:
     """Serve all portals from this process until stopped; print a ready line first."""
     from crawler.sim.farm import Farm
     from crawler.sim.server import serve as serve_farm
@@ -64,7 +81,7 @@ def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...
 
     def build(chosen: int) -> Farm:
         try:
-            return Farm(portals, seed, night, chosen, host=host, faults=faults)
+            return Farm(portals, seed, night, chosen, host=host, faults=faults, families=families)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
 
@@ -86,12 +103,13 @@ def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...
 @farm_options
 @click.option("--port", type=click.IntRange(1, 65535), default=8800, show_default=True,
               help="Port the farm is (or would be) served on; it is part of every URL.")
-def manifest(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...], port: int) -> None:
+def manifest(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...], families: tuple[str, ...],
+             port: int) -> None:
     """Print the farm's ground truth for this night as JSON."""
     from crawler.sim.farm import Farm
 
     try:
-        farm = Farm(portals, seed, night, port, host=host, faults=faults)
+        farm = Farm(portals, seed, night, port, host=host, faults=faults, families=families)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(json.dumps(farm.manifest(), ensure_ascii=False, indent=1))

@@ -12,6 +12,9 @@ Each family follows ``/work/shared/docs/portal-families.md`` (the evidence, with
 * ``shtml`` — the ".shtml + c-column + 32-hex id" platform: ``/{site}/c{COL}/xxgk_list.shtml``,
   ``xxgk_list_2.shtml`` via a six-argument ``createPageHTML('page_div', …)``; articles
   ``/{site}/c{COL}/YYYYMM/{32hex}.shtml``; body ``div.article-content#zoomcon``.
+* ``gkmlpt`` (optional, ``--families``) — Guangdong's catalog platform: ``/gkmlpt/index`` with
+  its ``SID`` in a script, ``GET /gkmlpt/api/all/{cat}?page=N&sid=SID`` JSON (100 a page),
+  articles ``/gkmlpt/content/{id//1e6}/{id//1e3}/post_{id}.html``; body ``div.article-content``.
 
 Families only render; which article goes where and when is the farm's business.
 """
@@ -20,11 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+import json
+from datetime import date, datetime, time, timedelta, timezone
 from html import escape
 
 from crawler.sim import chrome
 from crawler.sim.model import Article, SiteInfo
+
+_CST = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,12 +494,91 @@ class Shtml(Family):
         return self.page(site, article.title, metas, body, ctx.offsite, ctx.columns, ctx.variant + 2)
 
 
+class Gkmlpt(Family):
+    """Guangdong's 政府信息公开目录平台: a catalog page that lists nothing by itself (its ``SID``
+    is in a script), a JSON API of 100 articles a page, and ``post_{id}.html`` details."""
+
+    name = "gkmlpt"
+    per_page = 100
+
+    def column_base(self, index: int, ident: int) -> str:
+        return str(2000 + (ident % 900) * 3 + index)
+
+    def sid(self, site: SiteInfo) -> str:
+        return site.site_code[:6]
+
+    def list_path(self, column: Column, page: int) -> str:
+        # One catalog page for every category; the fragment names the category as on real sites.
+        return f"/gkmlpt/index#{column.base}"
+
+    def list_pages(self, column: Column, total: int) -> int:
+        return 1
+
+    def api_path(self, column: Column) -> str:
+        return f"/gkmlpt/api/all/{column.base}"
+
+    def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
+        return f"/gkmlpt/content/{docid // 1_000_000}/{docid // 1000}/post_{docid}.html"
+
+    def attachment_path(self, column: Column, published: date, docid: int, hexid: str, ext: str) -> str:
+        return f"/attachment/{docid // 1_000_000}/{docid // 1000}/{docid}/{hexid[:16]}.{ext}"
+
+    def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
+        cats = "".join(f'<li><a href="{escape(self.list_path(c, 0))}" data-id="{c.base}">{escape(c.name)}</a></li>'
+                       for c in columns)
+        body = (
+            '<div class="gkmlpt">'
+            + chrome.breadcrumb([("/gkmlpt/index", "政府信息公开目录")])
+            + f'<div class="catalog"><ul>{cats}</ul></div><div id="app"></div>'
+            + f"<script>window.gkmlpt = {{SID: '{self.sid(site)}', API: '/gkmlpt/api/all/', PAGE_SIZE: {self.per_page}}};"
+            "</script><script src=\"/gkmlpt/static/js/app.js\"></script></div>"
+        )
+        return self.page(site, f"政府信息公开目录_{site.name}", self._list_metas(site, column), body, offsite, columns, 0)
+
+    def render_api(self, site: SiteInfo, items: Sequence[ListItem], total: int) -> str:
+        """The catalog API's JSON for one page of a category."""
+        articles = []
+        for item in items:
+            post_id = int(item.url.rsplit("post_", 1)[-1].split(".")[0]) if "post_" in item.url else 0
+            stamp = int(datetime.combine(item.published, time(9, 18), tzinfo=_CST).timestamp())
+            articles.append({
+                "id": post_id, "title": item.title, "url": site.base_url + item.url, "publisher": site.name,
+                "display_publish_time": stamp, "create_time": stamp, "created_at": f"{item.published.isoformat()} 09:18:00",
+            })
+        return json.dumps({"total": total, "articles": articles}, ensure_ascii=False)
+
+    def render_article(self, site, article, ctx):
+        pages = _body_pages(article, max(1, len(ctx.page_paths)))
+        shown = pages[ctx.page - 1]
+        meta = chrome.metadata_rows(_disclosure(article)) if article.index_no else ""
+        body = (
+            '<div class="content">'
+            + chrome.breadcrumb([("/gkmlpt/index", "政府信息公开目录"), (self.list_path(ctx.column, 0), ctx.column.name)])
+            + (f'<div class="classify"><table>{meta}</table></div>' if meta else "")
+            + f'<h1 class="title">{escape(article.title)}</h1>'
+            + f'<div class="date-row"><span>{article.published.isoformat()}</span> {chrome.counter()}</div>'
+            + chrome.tools(ctx.variant)
+            + '<div class="article-content">\n'
+            + chrome.paragraphs_html(shown, indent=True)
+            + "\n</div>"
+            + _article_pager(ctx)
+            + _attachments(article)
+            + chrome.prev_next(ctx.prev, ctx.next)
+            + chrome.related()
+            + "</div>"
+        )
+        return self.page(site, article.title, _article_metas(site, article), body, ctx.offsite, ctx.columns, ctx.variant)
+
+
+# The families every farm serves, and those a farm serves only when asked (``--families``).
 FAMILIES: dict[str, Family] = {f.name: f for f in (TRS(), Hanweb(), Shtml())}
+OPTIONAL_FAMILIES: dict[str, Family] = {f.name: f for f in (Gkmlpt(),)}
 
 
 def family(name: str) -> Family:
     """The family called ``name``; a clear error for any other name."""
+    known = {**FAMILIES, **OPTIONAL_FAMILIES}
     try:
-        return FAMILIES[name]
+        return known[name]
     except KeyError:
-        raise ValueError(f"unknown farm family {name!r}; known: {', '.join(FAMILIES)}") from None
+        raise ValueError(f"unknown farm family {name!r}; known: {', '.join(known)}") from None

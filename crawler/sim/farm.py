@@ -155,7 +155,7 @@ class Farm:
     """
 
     def __init__(self, portals: int, seed: int, night: int, port: int, host: str = "127.0.0.1",
-                 faults: str | Iterable[str] = ()) -> None:
+                 faults: str | Iterable[str] = (), families: Iterable[str] = FAMILY_ORDER) -> None:
         if portals < 1:
             raise ValueError(f"--portals must be at least 1, not {portals}")
         if night < 0:
@@ -166,6 +166,11 @@ class Farm:
         self.port = port
         self.host = host
         self.faults = parse_faults(faults)
+        self.families = tuple(families)
+        for name in self.families:
+            family(name)  # an unknown name fails here, naming the known ones
+        if not self.families:
+            raise ValueError("--families must name at least one family")
         self.today = night_date(night)
         self.specs = self._specs()
         self._by_address = {spec.address: spec for spec in self.specs}
@@ -185,12 +190,12 @@ class Farm:
         addrs = addresses(self.host, self.count + len(cities))
         specs = []
         for i, region in enumerate(counties):
-            fam = FAMILY_ORDER[(i + self.seed) % len(FAMILY_ORDER)]
+            fam = self.families[(i + self.seed) % len(self.families)]
             enc, declared, header = ENCODING_PROFILES[(i + self.seed) % len(ENCODING_PROFILES)]
             specs.append(self._spec(i, f"sim_{fam}_{i:04d}", fam, addrs[i], region, "county", enc, declared, header))
         for j, region in enumerate(cities.values()):
             i = self.count + j
-            fam = FAMILY_ORDER[(j + self.seed + 1) % len(FAMILY_ORDER)]
+            fam = self.families[(j + self.seed + 1) % len(self.families)]
             specs.append(self._spec(i, f"sim_city_{j:04d}", fam, addrs[i], region, "city", "utf-8", "utf-8", True))
         return specs
 
@@ -239,7 +244,7 @@ class Farm:
 
     def _columns(self, spec: PortalSpec, fam: Family, rng: random.Random, names: list[str]) -> tuple[Column, ...]:
         """The portal's columns. Variants rotate by index like families do, so that any
-        len(FAMILY_ORDER) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair."""
+        len(families) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair."""
         ident = rng.randint(1000, 999999)
         variant = self.list_variant(spec)
         list_name = LIST_VARIANTS[variant].get(fam.name, "")
@@ -487,7 +492,7 @@ class Farm:
         Two faults on one portal never share a page, so each behaves exactly as documented.
         """
         if kind == "http_503_burst":
-            return plan.family.list_path(plan.columns[0], 0)
+            return plan.family.list_path(plan.columns[0], 0).split("#")[0]
         here = [k for k in self.faults_of(plan.spec.index) if k in PAGE_FAULTS and k != "http_503_burst"]
         live = sorted(plan.visible(self.today), key=lambda e: (e.kind != REPORT, e.key))
         return live[here.index(kind) % len(live)].path
@@ -563,7 +568,7 @@ class Farm:
                 })
         return {
             "farm": {"portals": self.count, "seed": self.seed, "night": self.night, "date": self.today.isoformat(),
-                     "port": self.port, "host": self.host, "faults": list(self.faults)},
+                     "port": self.port, "host": self.host, "faults": list(self.faults), "families": list(self.families)},
             "portals": portals, "reports": reports, "removed": removed, "negatives": negatives,
             "faults": self.fault_list(),
         }

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
 from crawler.sim.faults import BURST, HUGE_BYTES, PAGE_FAULTS, SLOW_SECONDS
-from crawler.sim.families import Hanweb, ListItem, PageContext
+from crawler.sim.families import Gkmlpt, Hanweb, ListItem, PageContext
 from crawler.sim.model import Entry
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Reply:
 
 @dataclass(slots=True)
 class _Route:
-    kind: str  # page | file | redirect | robots | proxy | fault
+    kind: str  # page | file | redirect | robots | proxy | api | fault
     render: Callable[[], chrome.Template] | None = None
     modified: date | None = None
     target: str = ""
@@ -118,8 +118,10 @@ class PortalSite:
             pages = fam.list_pages(column, len(items))
             for page in range(pages):
                 chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
-                self.routes[fam.list_path(column, page)] = _Route(
+                self.routes[fam.list_path(column, page).split("#")[0]] = _Route(
                     "page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
+            if isinstance(fam, Gkmlpt):
+                self.routes[fam.api_path(column)] = _Route("api", modified=changed, target=str(n))
         if isinstance(fam, Hanweb):
             self.routes["/module/web/jpage/dataproxy.jsp"] = _Route("proxy", modified=latest_change)
         by_column: dict[int, list[Entry]] = {}
@@ -253,6 +255,8 @@ class PortalSite:
             return self._extra_fault(route.target, path, args)
         if route.kind == "proxy":
             return self._proxy(args)
+        if route.kind == "api":
+            return self._api(int(route.target), args)
         body = self._cache.get(path)
         if body is None:
             body = route.file() if route.kind == "file" else route.render()
@@ -364,6 +368,16 @@ class PortalSite:
             wrapped = "raw(" + json.dumps({"result": xml.split("?>", 1)[1].strip()}, ensure_ascii=False) + ");"
             return Reply(200, {"Content-Type": "text/javascript;charset=UTF-8"}, wrapped.encode("utf-8"))
         return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"}, xml.encode("utf-8"))
+
+    def _api(self, column: int, args: Mapping[str, str]) -> Reply:
+        """gkmlpt's catalog API: 100 articles a page (``page`` 0 and 1 are both the first); a wrong ``sid`` lists nothing."""
+        json_type = {"Content-Type": "application/json;charset=UTF-8"}
+        if args.get("sid") != self.family.sid(self.site):
+            return Reply(200, json_type, b'{"total": 0, "articles": []}')
+        items = self._column_items(column)
+        page = max(1, _int(args.get("page"), 1))
+        chunk = items[(page - 1) * self.family.per_page:page * self.family.per_page]
+        return Reply(200, json_type, self.family.render_api(self.site, chunk, len(items)).encode("utf-8"))
 
     def _not_found(self, status: int) -> Reply:
         html = (

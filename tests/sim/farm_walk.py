@@ -26,7 +26,10 @@ _TRS_PAGER = re.compile(r'createPage(?:HTML)?\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w
 _TRS_COUNT = re.compile(r"countPage=(\d+)")
 _SHTML_PAGER = re.compile(r"createPageHTML\('page_div',\s*(\d+),\s*(\d+),\s*'(\w+)',\s*'(\w+)',\s*(\d+)\)")
 
+_GKMLPT_SID = re.compile(r"SID:\s*'(\w+)'")
+
 BODY_XPATH = {
+    "gkmlpt": "//div[@class='article-content']",
     "trs": "//div[contains(concat(' ', @class, ' '), ' TRS_Editor ')]",
     "hanweb": "//div[@id='zoom']",
     "shtml": "//div[@id='zoomcon']",
@@ -47,6 +50,8 @@ def list_articles(family: str, start_url: str, encoding: str) -> tuple[list[str]
     """Every article URL listed in the column at ``start_url`` and the number of list requests made."""
     if family == "hanweb":
         return _hanweb_articles(start_url, encoding)
+    if family == "gkmlpt":
+        return _gkmlpt_articles(start_url, encoding)
     tree = page(start_url, encoding)
     pages = [tree]
     scripts = _scripts(tree)
@@ -95,6 +100,23 @@ def _hanweb_articles(start_url: str, encoding: str) -> tuple[list[str], int]:
         if start > int(data.findtext("totalrecord")):
             assert links[: len(embedded)] == embedded, f"{start_url}: embedded records are not the first proxy records"
             return links, requests
+
+
+def _gkmlpt_articles(start_url: str, encoding: str) -> tuple[list[str], int]:
+    """The catalog page gives the SID, its URL fragment the category; the JSON API gives the articles."""
+    tree = page(start_url, encoding)
+    sid = _GKMLPT_SID.search(_scripts(tree)).group(1)
+    category = urlsplit(start_url).fragment
+    links: list[str] = []
+    requests, number = 1, 1
+    while True:
+        answer = fetch(urljoin(start_url, f"/gkmlpt/api/all/{category}?page={number}&sid={sid}"))
+        requests += 1
+        data = json.loads(answer.body)
+        links += [article["url"] for article in data["articles"]]
+        if not data["articles"] or len(links) >= data["total"]:
+            return links, requests
+        number += 1
 
 
 def _record_links(store: lxml.etree._Element, base: str) -> list[str]:

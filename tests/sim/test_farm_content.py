@@ -143,3 +143,21 @@ def test_night_2_serves_edits_deletions_mirrors_and_late_reports(night2):
 def _page_url(url: str, page: int) -> str:
     stem, dot, ext = url.rpartition(".")
     return f"{stem}_{page}{dot}{ext}"
+
+
+def test_the_optional_gkmlpt_family_is_served_only_when_asked(farm):
+    assert "gkmlpt" not in {p["family"] for p in farm.manifest()["portals"]}
+    with running_farm(portals=3, seed=2, families=["gkmlpt", "trs", "hanweb", "shtml"]) as mixed:
+        manifest = mixed.manifest()
+        portals = _portal_info(manifest)
+        gkmlpt = [p for p in manifest["portals"] if p["family"] == "gkmlpt" and p["kind"] == "county"]
+        assert gkmlpt
+        for portal in gkmlpt:
+            config = _configs(mixed)[portal["name"]]
+            found = set()
+            for start_url in config["start_urls"]:
+                found.update(list_articles("gkmlpt", start_url, portal["encoding"])[0])
+            mine = [r for r in manifest["reports"] if r["portal"] == portal["name"]]
+            assert mine and {r["url"] for r in mine} <= found
+            for report in mine:
+                _check_report(report, portals[report["portal"]])

@@ -9,6 +9,7 @@ import lxml.html
 import pytest
 
 from crawler.sim import FAMILIES, Article, Farm, SiteInfo, render_article
+from crawler.sim.families import OPTIONAL_FAMILIES
 from crawler.sim.site import PortalSite
 from crawler.textnorm import canonical_text
 from tests.sim.farm_walk import body_paragraphs
@@ -24,7 +25,7 @@ ARTICLE = Article(
 )
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("family", sorted({**FAMILIES, **OPTIONAL_FAMILIES}))
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_render_article_puts_exactly_the_paragraphs_in_the_body(family, encoding):
     site = SiteInfo(name="某市某县人民政府", base_url="http://127.0.0.9:8800", site_code="1234560001", province="某省",
@@ -39,8 +40,8 @@ def test_render_article_puts_exactly_the_paragraphs_in_the_body(family, encoding
 
 
 def test_render_article_rejects_an_unknown_family():
-    with pytest.raises(ValueError, match="gkmlpt"):
-        render_article("gkmlpt", ARTICLE, SiteInfo("x", "http://127.0.0.9", "1", "p"))
+    with pytest.raises(ValueError, match="unknown farm family 'ucap'"):
+        render_article("ucap", ARTICLE, SiteInfo("x", "http://127.0.0.9", "1", "p"))
 
 
 def test_later_nights_keep_evolving_and_serve_what_the_manifest_says():
