@@ -2,7 +2,7 @@
 
     from tests.farm import running_farm
 
-    with running_farm(portals=6, seed=1, night=0) as farm:
+    with running_farm(portals=6, seed=1, night=0) as farm:   # also faults=[...], families=[...], port=N
         farm.base_urls          # ["http://127.0.0.1:41234/", ...] counties first, then city portals
         farm.port               # the port chosen (--port 0)
         farm.manifest()         # ground truth, computed in-process from the same arguments
