@@ -8,6 +8,11 @@ texts containing the query as a substring. A one-character query is a prefix mat
 
 The index is keyed by document id and holds only the latest version's text, so results are
 ranked documents (BM25 on SQLite, ``ts_rank`` on PostgreSQL), not a pile of old versions.
+
+Ranking reads every match, and 复议 is in nearly every report: a term found in more than
+:data:`RANK_WINDOW` documents is ranked among its :data:`RANK_WINDOW` most recently archived
+matches (highest document ids), which keeps a search under 100 ms over 100,000 versions and
+favours the newer reports a user of a common term most likely wants.
 """
 
 from __future__ import annotations
@@ -77,47 +82,54 @@ _PG_UPSERT = text(
     "ON CONFLICT (document_id) DO UPDATE SET terms = excluded.terms"
 )
 
+RANK_WINDOW = 2000
+
 _FILTERS = """
   AND (CAST(:region AS TEXT) IS NULL OR d.region_code = :region OR d.region LIKE :region_like)
   AND (CAST(:year AS INTEGER) IS NULL OR d.report_year = :year)
 """
 
-_FTS5_SEARCH = text(
-    "SELECT d.id AS document_id, -bm25(search_index) AS score FROM search_index "
-    "JOIN documents d ON d.id = search_index.rowid WHERE search_index MATCH :match"
-    + _FILTERS
-    + "ORDER BY bm25(search_index) LIMIT :limit"
+_FTS5_MATCHES = (
+    "FROM search_index JOIN documents d ON d.id = search_index.rowid WHERE search_index MATCH :match" + _FILTERS
 )
+_FTS5_FLOOR = text("SELECT d.id " + _FTS5_MATCHES + "ORDER BY search_index.rowid DESC LIMIT 1 OFFSET :window")
+_FTS5_SEARCH = text(
+    "SELECT d.id AS document_id, -bm25(search_index) AS score "
+    + _FTS5_MATCHES
+    + "AND search_index.rowid >= :floor ORDER BY bm25(search_index) LIMIT :limit"
+)
+_PG_MATCHES = (
+    "FROM search_index s JOIN documents d ON d.id = s.document_id, to_tsquery('simple', :match) AS q(query) "
+    "WHERE s.terms @@ q.query" + _FILTERS
+)
+_PG_FLOOR = text("SELECT d.id " + _PG_MATCHES + "ORDER BY s.document_id DESC OFFSET :window LIMIT 1")
 _PG_SEARCH = text(
     "SELECT d.id AS document_id, ts_rank(s.terms, q.query) AS score "
-    "FROM search_index s JOIN documents d ON d.id = s.document_id, to_tsquery('simple', :match) AS q(query) "
-    "WHERE s.terms @@ q.query"
-    + _FILTERS
-    + "ORDER BY score DESC, d.id LIMIT :limit"
+    + _PG_MATCHES
+    + "AND s.document_id >= :floor ORDER BY score DESC, d.id LIMIT :limit"
 )
 
 
-def _search_statement(dialect: str) -> TextClause:
-    statement = _PG_SEARCH if dialect == "postgresql" else _FTS5_SEARCH
-    return statement.bindparams(bindparam("region"), bindparam("region_like"), bindparam("year"))
+def _statements(dialect: str) -> tuple[TextClause, TextClause]:
+    floor, ranked = (_PG_FLOOR, _PG_SEARCH) if dialect == "postgresql" else (_FTS5_FLOOR, _FTS5_SEARCH)
+    nullable = (bindparam("region"), bindparam("region_like"), bindparam("year"))
+    return floor.bindparams(*nullable), ranked.bindparams(*nullable)
 
 
 def search(
     connection: Connection, query: str, *, region: str | None = None, year: int | None = None, limit: int = 20
 ) -> list[Match]:
-    """The best ``limit`` documents for ``query``, optionally in a region (code or name) and report year."""
+    """The best ``limit`` documents for ``query``, optionally in a region (code or name) and report year.
+
+    Two statements: the id below which matches fall outside the ranking window (none when
+    there are fewer matches than the window), then the ranked matches above it.
+    """
     dialect = connection.dialect.name
     match = tsquery(query) if dialect == "postgresql" else fts5_query(query)
     if match is None:
         return []
-    rows = connection.execute(
-        _search_statement(dialect),
-        {
-            "match": match,
-            "region": region,
-            "region_like": f"%{region}%" if region else None,
-            "year": year,
-            "limit": limit,
-        },
-    )
+    params = {"match": match, "region": region, "region_like": f"%{region}%" if region else None, "year": year}
+    floor_statement, ranked_statement = _statements(dialect)
+    floor = connection.execute(floor_statement, {**params, "window": RANK_WINDOW - 1}).scalar_one_or_none()
+    rows = connection.execute(ranked_statement, {**params, "floor": floor or 0, "limit": limit})
     return [Match(row.document_id, float(row.score)) for row in rows]
