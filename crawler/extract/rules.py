@@ -85,6 +85,8 @@ DEFAULT_CHROME_TOKENS: tuple[str, ...] = (
     "related", "xgwz", "xglj", "xgxx", "relate", "sidebar", "side", "aside", "toolbar", "tools",
     "pagenav", "prevnext", "prev_next", "next_prev", "sxp", "hits", "clickcount", "counter",
     "ewm", "qrcode", "jiucuo", "conac", "login", "search", "searchbox", "friendlink", "links", "yqlj",
+    # pinyin names templates use: 分享, 打印, 关闭, 版权, 导航, 相关新闻/文件, 返回, 面包屑
+    "fenxiang", "dayin", "guanbi", "banquan", "daohang", "xgxw", "xgwj", "fanhui", "mbx", "mianbaoxie",
 )
 
 # Containers that Chinese government CMSs use for an article body (class words and ids):
@@ -94,7 +96,9 @@ DEFAULT_BODY_CLASSES: tuple[str, ...] = (
     "TRS_Editor", "trs_editor_view", "TRS_PreAppend", "Custom_UnionStyle", "article-content", "wzzw-article",
     "gkxl-article", "pages_content", "view", "TRS_UEDITOR",
 )
-DEFAULT_BODY_IDS: tuple[str, ...] = ("UCAP-CONTENT", "zoomcon", "zoom", "info_content", "content-fontsize")
+DEFAULT_BODY_IDS: tuple[str, ...] = (
+    "UCAP-CONTENT", "zoomcon", "zoom", "Zoom", "fontzoom", "info_content", "content-fontsize",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,3 +163,9 @@ def test_title_repeated_over_lines_is_dropped_but_a_short_opening_is_kept():
     result = extract(html.encode(), "http://127.0.0.1/t.html")
     assert result.title == title
     assert result.paragraphs == ["2023年", *BODY]
+
+
+def test_pinyin_named_furniture_inside_the_body_is_removed():
+    widgets = ("<div class='fenxiang'>微信 微博 QQ空间 分享给朋友们一起看看吧，谢谢大家的支持。</div>"
+               "<div id='dayin'><span>打印本文，保存备查，方便大家随时阅读。</span></div>")
+    assert extract(page(extra_inside=widgets), "http://127.0.0.1/r.html").paragraphs == BODY
