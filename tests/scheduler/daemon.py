@@ -74,14 +74,18 @@ def start_daemon(db_url: str, portals_dir: Path, workdir: Path, *args: str, env:
 @contextlib.contextmanager
 def running_daemon(db_url: str, portals_dir: Path, workdir: Path, *args: str, env: dict[str, str] | None = None,
                    name: str = "daemon") -> Iterator[Daemon]:
-    """A daemon for the block; killed (with its process group's children) if the test left it running."""
+    """A daemon for the block; one the test left running gets SIGTERM (it stops its children), then SIGKILL."""
     daemon = start_daemon(db_url, portals_dir, workdir, *args, env=env, name=name)
     try:
         yield daemon
     finally:
         if daemon.process.poll() is None:
-            daemon.process.kill()
-            daemon.process.wait(10)
+            daemon.process.terminate()
+            try:
+                daemon.process.wait(30)
+            except subprocess.TimeoutExpired:
+                daemon.process.kill()
+                daemon.process.wait(10)
 
 
 def wait_until(predicate: Callable[[], bool], daemon: Daemon | None = None, timeout: float = 60.0, what: str = "condition") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
@@ -36,9 +37,10 @@ def test_a_standby_stopped_before_taking_over_exits_cleanly(sqlite_url: str, por
         first.wait_log("scheduler running on")
         with running_daemon(sqlite_url, portals_dir, tmp_path, "--standby", name="standby") as standby:
             standby.wait_log("standby: another scheduler is active")
-            assert standby.stop() == 0
+            assert standby.stop(signal.SIGINT) == 0
             assert "stopped while standing by" in standby.log_text()
-        assert first.stop() == 0
+        assert first.stop(signal.SIGINT) == 0
+        assert "stopping: received SIGINT" in first.log_text()
 
 
 def test_the_lock_needs_a_database_file(tmp_path: Path) -> None:
