@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
 from storage import query
+from storage import search as fulltext
 from storage.archive import Archive
 from tests.storage.builders import report
 
@@ -78,3 +80,19 @@ def test_hits_carry_a_snippet_with_the_terms_marked(archive: Archive, engine: En
 def test_query_without_letters_finds_nothing(archive: Archive, engine: Engine) -> None:
     seed(archive)
     assert found(engine, "“”，。") == []
+
+
+def test_a_very_common_term_is_ranked_among_its_newest_matches(
+    archive: Archive, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fulltext, "RANK_WINDOW", 2)
+    ids = [
+        archive.record(
+            report(f"http://127.1.0.1/{i}.html", "复议。" * (10 - i) + f"第{i}篇", region_code="610702" if i < 2 else "610703")
+        ).document_id
+        for i in range(4)
+    ]
+    # The oldest documents say 复议 most often, yet only the two newest matches are ranked ...
+    assert found(engine, "复议") == [ids[2], ids[3]]
+    # ... and the window is taken after the filters, so older matches are still reachable.
+    assert found(engine, "复议", region="610702") == [ids[0], ids[1]]
