@@ -6,8 +6,12 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from crawler.cli.schedule import EXIT_SCHEDULER_ACTIVE
-from storage.db import describe
+from scheduler.lock import APPLICATION_NAME
+from storage.db import describe, make_engine
 from tests.scheduler.daemon import CRAWLER, running_daemon
 
 
@@ -47,3 +51,20 @@ def test_the_lock_needs_a_database_file(tmp_path: Path) -> None:
     result = subprocess.run([CRAWLER, "schedule", "run", "--db", "sqlite://"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 1
     assert "needs an archive in a database file" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_daemon_that_loses_its_postgresql_lock_stops_with_an_error(pg_url: str, portals_dir: Path, tmp_path: Path) -> None:
+    """A dropped lock connection means a standby may already have taken over: stop rather than run twice."""
+    with running_daemon(pg_url, portals_dir, tmp_path) as daemon:
+        daemon.wait_log("scheduler running on")
+        engine = make_engine(pg_url)
+        with engine.connect() as connection:
+            killed = connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": APPLICATION_NAME},
+            ).scalars().all()
+        engine.dispose()
+        assert killed == [True]
+        assert daemon.process.wait(60) == 1
+    assert "stopping: lost the scheduler lock on" in daemon.log_text()
