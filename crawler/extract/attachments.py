@@ -59,10 +59,10 @@ def attachment_type(url: str, content_type: str | None = None, body: bytes = b""
             return "docx"
         if "msword" in lowered:
             return "doc"
-    suffix = url.split("?", 1)[0].rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
-    if body.startswith(_OLE_MAGIC):
-        return suffix if suffix in ("doc", "wps", "xls", "et") else "doc"
-    return _EXTENSIONS.get(suffix, "unknown")
+    promised = extension_type(url)
+    if body.startswith(_OLE_MAGIC):  # the one container of .doc, .wps, .xls and .et: trust the name
+        return promised if promised in ("doc", "wps", "xls", "et") else "doc"
+    return promised or "unknown"
 
 
 def extension_type(url: str) -> str | None:
