@@ -23,7 +23,7 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb1803
               "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "cp936": "gb18030"}
 _GB_FAMILY = {"gb18030"}
 _CANDIDATES = ["gb18030", "big5hkscs", "utf_8"]
-_SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "iso8859-15", "ascii"}
+_SINGLE_BYTE = {"iso8859-1", "cp1252", "iso8859-15", "ascii"}  # codecs.lookup() names
 _LATIN_RUN = re.compile("[\u00c0-\u00ff\u0080-\u009f]{4,}")
 # Share of CJK characters a GB-decoded page must have inside GB2312 (the common 6,763): a
 # Big5 page decoded as GBK turns into rare characters and fails this.
