@@ -43,6 +43,7 @@ _HIDDEN = etree.XPath(
 )
 _PARSER = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_FURNITURE_TAGS = frozenset("div ul ol dl section table span p form a img iframe".split())
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 
 
@@ -113,9 +114,15 @@ def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
 
 
 def is_structural_chrome(element: html.HtmlElement, rules: ChromeRules) -> bool:
-    """Whether the element is furniture by its tag or by a class/id word of the rule table."""
+    """Whether the element is furniture by its tag or by a class/id word of the rule table.
+
+    Only blocks that templates build furniture from are judged by their names: a table cell
+    or list item called ``header`` is part of its table or list, not a page header.
+    """
     if element.tag in rules.chrome_tags:
         return True
+    if element.tag not in _FURNITURE_TAGS:
+        return False
     classes = element.get("class")
     ident = element.get("id")
     if not classes and not ident:

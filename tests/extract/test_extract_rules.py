@@ -169,3 +169,10 @@ def test_pinyin_named_furniture_inside_the_body_is_removed():
     widgets = ("<div class='fenxiang'>微信 微博 QQ空间 分享给朋友们一起看看吧，谢谢大家的支持。</div>"
                "<div id='dayin'><span>打印本文，保存备查，方便大家随时阅读。</span></div>")
     assert extract(page(extra_inside=widgets), "http://127.0.0.1/r.html").paragraphs == BODY
+
+
+def test_data_table_cells_named_like_furniture_are_kept():
+    table = ("<table><tr><th class='table-header'>指标</th><th class='table-header'>数值</th></tr>"
+             "<tr><td class='bottom-line'>审查规范性文件</td><td class='bottom-line'>12件</td></tr></table>")
+    result = extract(page(extra_inside=table), "http://127.0.0.1/r.html")
+    assert result.paragraphs == [*BODY, "指标\t数值", "审查规范性文件\t12件"]
