@@ -38,7 +38,8 @@ _FILE_APPENDIX = re.compile(r"file_appendix\s*=\s*(['\"])(.*?)(?<!\\)\1", re.S)
 _TEXT_BYTES = bytes(b for b in range(256) if b < 9 or 13 < b < 32)
 _BEIAN = re.compile(r"公网安备\s*[:：]?\s*(\d{6})")
 # Own texts the metadata readers look at: header-line labels, 信息公开 record labels, 公网安备.
-_WATCH = re.compile("来源|发布|日期|时间|机构|索|文号|发文|主题|成文|公开|公网安备")
+_WATCH = re.compile("来源|发布|日期|时间|机构|索|文号|发文|主题|成文|公开|公网安备|主办")
+_SPONSOR = re.compile(r"主办(?:单位)?\s*[:：]?\s*([^\s|｜,，;；:：]{4,40})")
 _MAX_HEADER_CHARS = 200
 _BLOCKS = frozenset("p div li td th dd dt h1 h2 h3 h4 h5 h6 tr table span section".split())
 
@@ -105,6 +106,7 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
     links += _link_attachments(root, result.url, rules)
     scores = score_tree(root, _WATCH)
     beian = _beian_region(scores.watched) if "公网安备".encode() in data else None
+    sponsor = _sponsor(scores) if "主办".encode() in data else None
     record = metadata.Fields()
     for block in metadata.find_meta_blocks(scores.watched, scores.size):
         record = metadata.merge(record, metadata.from_meta_block(block))
@@ -125,7 +127,7 @@ def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules
     paragraphs, lines, dropped = _filter(clean_paragraphs(paragraphs_of(container)), title, rules)
     removed += dropped
     found = metadata.merge(record, metadata.fields_from_lines(lines), head, header, metadata.from_url(result.url))
-    _finish(result, title, paragraphs, found, site_name=head.site_name, beian=beian)
+    _finish(result, title, paragraphs, found, site_name=head.site_name or sponsor, beian=beian)
     result.chrome_removed = removed
     result.attachments = _unique(links)
     if not paragraphs:
@@ -255,6 +257,17 @@ def _heading_title(
             repeated = text
         nearest = text
     return repeated or nearest
+
+
+def _sponsor(scores: Scores) -> str | None:
+    """The footer's 主办 (the body that runs the site), read before the footer goes as chrome.
+
+    Only short blocks count: a report sentence about who 主办ed a training is no footer.
+    """
+    for element in scores.watched:
+        if scores.size(element) <= _MAX_HEADER_CHARS and (match := _SPONSOR.search(element.text_content())):
+            return match[1]
+    return None
 
 
 def _beian_region(holders: list[html.HtmlElement]) -> str | None:

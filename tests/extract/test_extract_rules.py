@@ -176,3 +176,12 @@ def test_data_table_cells_named_like_furniture_are_kept():
              "<tr><td class='bottom-line'>审查规范性文件</td><td class='bottom-line'>12件</td></tr></table>")
     result = extract(page(extra_inside=table), "http://127.0.0.1/r.html")
     assert result.paragraphs == [*BODY, "指标\t数值", "审查规范性文件\t12件"]
+
+
+def test_region_from_the_footer_sponsor_when_nothing_else_names_the_county():
+    footer = "<div class='footer'>主办单位：汉中市汉台区人民政府办公室 | 技术支持：某公司</div>"
+    plain = extract(page(), "http://127.0.0.1/r.html")
+    with_footer = extract(page(extra_outside="").replace(b"</body>", footer.encode() + b"</body>"), "http://127.0.0.1/r.html")
+    assert plain.region is None
+    assert (with_footer.region, with_footer.region_code) == ("陕西省汉中市汉台区", "610702")
+    assert with_footer.paragraphs == BODY
