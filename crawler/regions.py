@@ -68,22 +68,47 @@ def region_by_code(code: str) -> Region | None:
 
 
 def _score(region: Region, text: str) -> int:
-    """How strongly ``text`` names ``region``: 0 when it does not name the county at all."""
-    city_named = bool(region.city) and (region.city in text or region.city.rstrip("市") in text)
+    """How strongly ``text`` names ``region``: 0 when it does not name the county at all.
+
+    The city and province count only where they are named apart from the county's own
+    name, so that 朝阳区 does not read as 朝阳市's 朝阳县.
+    """
+    short = region.short_name
     if region.county in text:
-        score = 2 * len(region.county)
-    elif city_named and region.short_name != region.county and region.short_name in text:
-        score = 2 * len(region.short_name)
+        named = region.county
+    elif short != region.county and short in text:
+        named = short
     else:
         return 0
+    rest = text.replace(named, "\0")
+    city_named = bool(region.city) and (region.city in rest or region.city.rstrip("市") in rest)
+    if named == short and not city_named:
+        return 0
+    score = 2 * len(named)
     if city_named:
         score += 4
-    if region.province and region.province in text:
+    if region.province and region.province in rest:
         score += 2
     return score
 
 
-def resolve_region(text: str) -> Region | None:
+@functools.cache
+def _by_prefix() -> dict[str, tuple[Region, ...]]:
+    """Counties by the first two characters of their full and short names.
+
+    A county scores only when one of its names occurs in the text, so the two-character
+    windows of the text select every county that can score; the extraction resolves several
+    strings per page, and scoring all ~2,800 counties each time would dominate its cost.
+    """
+    index: dict[str, set[Region]] = {}
+    for region in county_regions():
+        for name in {region.county, region.short_name}:
+            index.setdefault(name[:2], set()).add(region)
+    return {prefix: tuple(regions) for prefix, regions in index.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_region(text: str | None) -> Region | None:
     """The one county that ``text`` names, or ``None`` when it names none or several equally.
 
     Typical inputs are a page's site name, title and footer (``汉中市汉台区人民政府``). A bare
@@ -92,10 +117,9 @@ def resolve_region(text: str) -> Region | None:
     """
     if not text:
         return None
-    scored = [(s, r) for r in county_regions() if (s := _score(r, text))]
-    if not scored:
+    index = _by_prefix()
+    candidates = {region for i in range(len(text) - 1) for region in index.get(text[i : i + 2], ())}
+    scored = sorted(((s, r.code, r) for r in candidates if (s := _score(r, text))), key=lambda t: -t[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
-        return None
-    return scored[0][1]
+    return scored[0][2]

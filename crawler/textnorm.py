@@ -22,8 +22,15 @@ import unicodedata
 from collections.abc import Iterable
 
 # Characters that render as nothing or as a blank but are not matched by ``\s``.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _BLANKS = re.compile(r"\s+")
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible characters; ``str.translate`` is slow, so only when there are any."""
+    return text.translate(_INVISIBLE) if _HAS_INVISIBLE.search(text) else text
 
 
 def clean_paragraph(text: str) -> str:
@@ -34,7 +41,7 @@ def clean_paragraph(text: str) -> str:
     separates table cells (a table row is one tab-separated line), so tabs are kept and
     each cell is cleaned on its own.
     """
-    cells = [_BLANKS.sub(" ", cell.translate(_INVISIBLE)).strip() for cell in text.split("\t")]
+    cells = [_BLANKS.sub(" ", _visible(cell)).strip() for cell in text.split("\t")]
     return "\t".join(cells) if any(cells) else ""
 
 
@@ -51,7 +58,7 @@ def canonical_text(paragraphs: Iterable[str]) -> str:
 
 def hash_key(text: str) -> str:
     """The string the content hash is taken over: NFKC-normalised, with no whitespace."""
-    return _BLANKS.sub("", unicodedata.normalize("NFKC", text.translate(_INVISIBLE)))
+    return _BLANKS.sub("", unicodedata.normalize("NFKC", _visible(text)))
 
 
 def content_hash(text: str) -> str:

@@ -23,7 +23,7 @@ from crawler.extract.clean import clean, is_structural_chrome, parse, remove
 from crawler.extract.encoding import utf8_body
 from crawler.extract.model import Attachment, Extraction
 from crawler.extract.rules import ChromeRules
-from crawler.extract.region import find_region
+from crawler.regions import resolve_region
 from crawler.regions import region_by_code
 from crawler.textnorm import clean_paragraph, clean_paragraphs, content_hash
 
@@ -191,7 +191,7 @@ def _finish(
     result.report_year = metadata.report_year(result.title, paragraphs, result.published or result.signed)
     region = None
     for candidate in (result.issuer, result.title, site_name):
-        if candidate and (region := find_region(candidate)):
+        if candidate and (region := resolve_region(candidate)):
             break
     if region is None and beian:
         region = region_by_code(beian)
@@ -199,7 +199,7 @@ def _finish(
     result.is_annual_report = result.kind == "annual_rule_of_law_report"
     if region is None and result.is_annual_report:
         # A report speaks of its own county (我区…); other pages name the places they report on.
-        region = find_region(result.text[:3000])
+        region = resolve_region(result.text[:3000])
     if region is not None:
         result.region, result.region_code = region.full_name, region.code
 
