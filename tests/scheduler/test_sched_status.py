@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
 from crawler.cli import main
 from crawler.cli.status import EXIT_FLAGGED
@@ -14,6 +15,7 @@ from scheduler.child import ChildResult, Status
 from scheduler.history import JobRuns
 from storage.archive import Archive
 from storage.db import make_engine
+from storage.models import Document
 from tests.scheduler.daemon import job_runs, running_daemon, wait_until
 
 
@@ -34,6 +36,14 @@ def record(db_url: str, job: str, portals: list[str], status: Status, crawl: dic
     run_id = runs.start(job, portals)
     runs.finish(run_id, job, portals, ["crawler", "crawl"], ChildResult(status, 0 if crawl else -9, crawl, error, 1.0))
     engine.dispose()
+
+
+def count_documents(db_url: str) -> int:
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        total = connection.scalar(select(func.count()).select_from(Document))
+    engine.dispose()
+    return total
 
 
 def status(db_url: str, *args: str) -> tuple[int, dict]:
@@ -101,13 +111,17 @@ def test_status_lists_configured_portals_that_never_ran(sqlite_url: str, portals
     }
 
 
-def test_a_portal_turned_empty_is_flagged_by_status_check(sqlite_url: str, portals_dir: Path, county: Path, tmp_path: Path) -> None:
+def test_harvests_are_recorded_and_a_portal_turned_empty_is_flagged_by_status_check(sqlite_url: str, portals_dir: Path, county: Path, tmp_path: Path) -> None:
     def nightly_ok() -> list:
         return [r for r in job_runs(sqlite_url) if r.job == "nightly" and r.status == "ok"]
 
     with running_daemon(sqlite_url, portals_dir, tmp_path, "--trigger-every", "1") as daemon:
         wait_until(lambda: len(nightly_ok()) >= 1, daemon, timeout=60, what="a first harvest")
-        assert nightly_ok()[0].summary["per_portal"][county.stem]["candidates"] > 0
+        first = nightly_ok()[0]
+        assert set(first.portals) == {county.stem, "sim_city_0000"}
+        assert first.exit_code == 0
+        assert first.summary["per_portal"][county.stem]["candidates"] > 0
+        assert first.summary["new_documents"] == count_documents(sqlite_url) > 0
         # A redesign: the portal's lists no longer have the markup its config expects.
         with county.open("a", encoding="utf-8") as config:
             config.write('\n[selectors]\nlist_items = "div.list-before-the-redesign a"\n')
