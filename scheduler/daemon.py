@@ -126,6 +126,8 @@ class Daemon:
     def _serve(self) -> int:
         archive = Archive(self.engine)
         archive.upgrade()
+        runs = JobRuns(archive)
+        runs.close_abandoned()
         portals, errors = load_portals(self.options.portals_dir)
         for error in errors:
             logger.error("portal config skipped: %s", error)
@@ -152,7 +154,7 @@ class Daemon:
                 time_limit=self.options.time_limit,
                 child_command=self.options.child_command or default_child_command(),
             ),
-            JobRuns(archive),
+            runs,
             self.children,
             own_jobs=lambda: {p for job in scheduler.get_jobs(jobstore="default") if (p := job_portal(job.id))},
         )

@@ -28,6 +28,7 @@ from storage.models import Run
 logger = logging.getLogger(__name__)
 
 JOB_COMMAND_PREFIX = "schedule:"
+CRAWL_MARKER_PREFIX = "crawler crawl [schedule:"
 
 # The per-portal numbers of the crawl's summary that the run history keeps (the crawl's own
 # per-portal runs hold the rest); a nightly run over 2,800 portals stays small this way.
@@ -42,7 +43,7 @@ def job_command(job_id: str) -> str:
 
 def crawl_marker(job_id: str, run_id: int) -> str:
     """The ``CRAWL_COMMAND`` a job run's crawl records in its own runs, to find them again."""
-    return f"crawler crawl [{job_command(job_id)} run {run_id}]"
+    return f"{CRAWL_MARKER_PREFIX}{job_id} run {run_id}]"
 
 
 def compact_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -88,6 +89,29 @@ class JobRuns:
     def fail(self, run_id: int, job_id: str, portals: Sequence[str], error: str) -> None:
         """Close a run that never got a child (the daemon itself hit an error)."""
         self.archive.finish_run(run_id, {"job": job_id, "portals": list(portals), "exit_code": None, "error": error}, "failed")
+
+    def close_abandoned(self) -> int:
+        """Close the job runs (and their crawls' runs) that an earlier daemon left ``running``.
+
+        Only the daemon holding the leader lock writes job runs, so when it starts, a job run
+        still ``running`` belongs to a daemon that was killed or a machine that rebooted
+        mid-harvest; it is recorded as ``interrupted`` instead of staying open for ever.
+        """
+        statement = select(Run.id, Run.command).where(
+            Run.status == "running",
+            Run.command.startswith(JOB_COMMAND_PREFIX, autoescape=True)
+            | Run.command.startswith(CRAWL_MARKER_PREFIX, autoescape=True),
+        )
+        with translate_errors(self.archive.engine), self.archive.engine.connect() as connection:
+            abandoned = connection.execute(statement).all()
+        for run in abandoned:
+            stats: dict[str, Any] = {"closed_by": "scheduler", "error": "the daemon ended without recording the end of this run"}
+            if run.command.startswith(JOB_COMMAND_PREFIX):
+                stats["job"] = run.command[len(JOB_COMMAND_PREFIX):]
+            self.archive.finish_run(run.id, stats, "interrupted")
+        if abandoned:
+            logger.warning("closed %d run(s) left running by an earlier daemon as interrupted", len(abandoned))
+        return len(abandoned)
 
     def close_crawl_runs(self, marker: str, status: str) -> int:
         """Close the runs a killed crawl left ``running``; returns how many."""

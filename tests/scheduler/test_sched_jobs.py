@@ -9,6 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from crawler.cli import main
+from scheduler.history import JobRuns
+from storage.archive import Archive
+from storage.db import make_engine
 from tests.scheduler.daemon import copy_portal, job_runs, running_daemon, wait_until
 
 
@@ -69,19 +72,25 @@ def test_run_now_starts_a_job_in_the_running_daemon(db_url: str, portals_dir: Pa
     assert jobs(db_url)["nightly"]["next_run_time"].endswith("02:30:00+08:00")
 
 
-def test_a_run_missed_while_the_daemon_was_down_happens_when_it_starts(
+def test_after_a_reboot_the_abandoned_run_is_closed_and_the_missed_run_happens(
     sqlite_url: str, portals_dir: Path, tmp_path: Path
 ) -> None:
     with running_daemon(sqlite_url, portals_dir, tmp_path, name="first") as first:
         first.wait_log("scheduler running on")
         assert first.stop() == 0
-    # Made due while no daemon runs, like a 02:30 harvest during a reboot.
+    # A reboot mid-harvest: the run was never closed, and the 02:30 harvest was missed.
+    engine = make_engine(sqlite_url)
+    JobRuns(Archive(engine)).start("nightly", ["sim_city_0000"])
+    engine.dispose()
     queued = schedule(sqlite_url, "run-now", "nightly")
     assert "no scheduler is running" in queued.stdout
     with running_daemon(sqlite_url, portals_dir, tmp_path, env={"FAKE_CRAWL_MODE": "summary"}, name="second") as second:
-        wait_until(lambda: len(job_runs(sqlite_url)) == 1, second, timeout=30, what="the missed run")
+        wait_until(lambda: len(job_runs(sqlite_url)) == 2, second, timeout=30, what="the missed run")
         assert second.stop() == 0
-    assert [(r.job, r.status) for r in job_runs(sqlite_url)] == [("nightly", "ok")]
+    abandoned, missed = job_runs(sqlite_url)
+    assert (abandoned.job, abandoned.status) == ("nightly", "interrupted")
+    assert abandoned.error == "the daemon ended without recording the end of this run"
+    assert (missed.job, missed.status) == ("nightly", "ok")
 
 
 def test_the_cli_refuses_what_it_cannot_do(sqlite_url: str, portals_dir: Path, county: Path) -> None:
