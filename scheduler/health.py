@@ -29,6 +29,7 @@ from scheduler.history import JobRun
 
 DEFAULT_FAILURES = 3  # failed runs in a row before a portal is flagged: one bad night is no alert
 DEFAULT_WINDOW = 30  # job runs read back: a month of nights
+DEFAULT_MAX_AGE = 36.0  # hours without a job run before the scheduler itself is suspect: a night plus slack
 
 # Portal statuses of the crawl summary (crawler.extensions.portal_summary) that mean "harvested".
 SUCCESS_STATUSES = frozenset({"ok", "degraded", "limited", "empty"})
@@ -81,6 +82,20 @@ class PortalHealth:
             "problems": self.problems,
             "flags": self.flags,
         }
+
+
+def scheduler_problems(runs: list[JobRun], now: dt.datetime, max_age_hours: float = DEFAULT_MAX_AGE) -> list[str]:
+    """What is wrong with the scheduler as a whole: no job run for too long means no daemon.
+
+    Portal flags cannot say this: a dead daemon records nothing, so nothing gets flagged.
+    """
+    if not runs:
+        return ["no job run recorded: is `crawler schedule run` running on this archive?"]
+    last = runs[-1].started_at
+    if now - last > dt.timedelta(hours=max_age_hours):
+        return [f"no job run since {last.isoformat(timespec='seconds')}, more than {max_age_hours:g} h ago: "
+                "is `crawler schedule run` running on this archive?"]
+    return []
 
 
 def _iso(value: dt.datetime | None) -> str | None:

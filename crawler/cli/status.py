@@ -1,7 +1,8 @@
 """``crawler status [--json] [--check]``: each portal's health from the scheduler's run history.
 
 Exit codes: 0 nothing flagged (or flags shown without ``--check``); 1 an error (archive
-unusable); 4 ``--check`` and at least one portal flagged, for ops alerting.
+unusable); 4 ``--check`` and a portal flagged or no job run for ``--max-age`` hours, for
+ops alerting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.cli.options import db_option, json_option, portals_dir_option
-from scheduler.health import DEFAULT_FAILURES, DEFAULT_WINDOW, PortalHealth
+from scheduler.health import DEFAULT_FAILURES, DEFAULT_MAX_AGE, DEFAULT_WINDOW, PortalHealth
 
 EXIT_FLAGGED = 4
 
@@ -25,17 +26,30 @@ EXIT_FLAGGED = 4
 @db_option
 @portals_dir_option
 @json_option
-@click.option("--check", is_flag=True, help=f"Exit with code {EXIT_FLAGGED} when any portal is flagged (for alerting).")
+@click.option("--check", is_flag=True,
+              help=f"Exit with code {EXIT_FLAGGED} when a portal is flagged or no job ran for --max-age hours (for alerting).")
 @click.option("--failures", type=click.IntRange(min=1), default=DEFAULT_FAILURES, show_default=True, metavar="N",
               help="Flag a portal as failing after N failed runs in a row.")
 @click.option("--window", type=click.IntRange(min=1), default=DEFAULT_WINDOW, show_default=True, metavar="RUNS",
               help="How many recent job runs to read.")
+@click.option("--max-age", type=click.FloatRange(min=0), default=DEFAULT_MAX_AGE, show_default=True, metavar="HOURS",
+              help="Report the scheduler as down when no job run started in the last HOURS.")
 @click.option("--flagged", "only_flagged", is_flag=True, help="Show only the flagged portals.")
-def status(db_url: str | None, portals_dir: Path, as_json: bool, check: bool, failures: int, window: int, only_flagged: bool) -> None:
+def status(
+    db_url: str | None,
+    portals_dir: Path,
+    as_json: bool,
+    check: bool,
+    failures: int,
+    window: int,
+    max_age: float,
+    only_flagged: bool,
+) -> None:
     """Per portal: last success, last failure and its error, failure streak, reports found vs usual.
 
     Flags: failing (N failures in a row), empty (nothing found where there used to be
-    reports), blocked (anti-bot challenge or soft 404s in the last run).
+    reports), blocked (anti-bot challenge or soft 404s in the last run). Above the portals:
+    whether any job ran in the last --max-age hours (a dead daemon flags no portal).
 
     \b
     Examples:
@@ -44,7 +58,7 @@ def status(db_url: str | None, portals_dir: Path, as_json: bool, check: bool, fa
       crawler status --json --flagged
     """
     from crawler.portals import load_portals
-    from scheduler.health import portal_health
+    from scheduler.health import portal_health, scheduler_problems
     from scheduler.history import recent_job_runs
     from storage.archive import Archive
     from storage.db import describe, make_engine
@@ -59,6 +73,7 @@ def status(db_url: str | None, portals_dir: Path, as_json: bool, check: bool, fa
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     health = portal_health(runs, (p.name for p in portals), failures=failures)
+    problems = scheduler_problems(runs, dt.datetime.now(dt.UTC), max_age)
     flagged = [h for h in health if h.flags]
     shown = flagged if only_flagged else health
     if as_json:
@@ -66,13 +81,17 @@ def status(db_url: str | None, portals_dir: Path, as_json: bool, check: bool, fa
             "database": describe(engine.url),
             "job_runs": len(runs),
             "last_job_run": runs[-1].started_at.isoformat() if runs else None,
+            "problems": problems,
             "flagged": len(flagged),
             "portals": [h.to_dict() for h in shown],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        _print(Console(), describe(engine.url), shown, len(runs), len(flagged))
-    if check and flagged:
+        console = Console()
+        _print(console, describe(engine.url), shown, len(runs), len(flagged))
+        for problem in problems:
+            console.print(f"[red]scheduler:[/] {problem}")
+    if check and (flagged or problems):
         sys.exit(EXIT_FLAGGED)
 
 

@@ -80,6 +80,12 @@ def test_a_portal_that_never_had_reports_is_not_flagged_empty(sqlite_url: str) -
     code, portals = status(sqlite_url, "--check")
     assert code == 0
     assert portals["quiet"]["flags"] == []
+    # The same history, read as if the last run were older than --max-age: the scheduler is down.
+    code, _ = status(sqlite_url, "--check", "--max-age", "0")
+    assert code == EXIT_FLAGGED
+    result = CliRunner().invoke(main, ["status", "--db", sqlite_url, "--portals-dir", "/nonexistent", "--json", "--max-age", "0"])
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert problem.startswith("no job run since ") and problem.endswith("more than 0 h ago: is `crawler schedule run` running on this archive?")
 
 
 def test_failing_after_n_failures_in_a_row_and_blocked(sqlite_url: str) -> None:
@@ -101,11 +107,13 @@ def test_failing_after_n_failures_in_a_row_and_blocked(sqlite_url: str) -> None:
     assert portals["flaky"]["flags"] == ["failing"]
 
 
-def test_status_lists_configured_portals_that_never_ran(sqlite_url: str, portals_dir: Path) -> None:
+def test_status_lists_configured_portals_that_never_ran_and_reports_no_daemon(sqlite_url: str, portals_dir: Path) -> None:
     result = CliRunner().invoke(main, ["status", "--db", sqlite_url, "--portals-dir", str(portals_dir), "--check", "--json"])
-    assert result.exit_code == 0, result.output
+    # No portal is flagged, but no job ever ran: the daemon is not there, which --check reports.
+    assert result.exit_code == EXIT_FLAGGED, result.output
     report = json.loads(result.stdout)
     assert (report["job_runs"], report["flagged"]) == (0, 0)
+    assert report["problems"] == ["no job run recorded: is `crawler schedule run` running on this archive?"]
     assert {p["portal"]: (p["runs"], p["last_run"]) for p in report["portals"]} == {
         name.stem: (0, None) for name in portals_dir.glob("*.toml")
     }
