@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request
 from scrapy.exceptions import DropItem, IgnoreRequest
+from parsel.csstranslator import css2xpath
 from scrapy.utils.project import data_path
 
 from crawler.extensions import ArchiveRun
@@ -61,8 +62,9 @@ class ExtractionPipeline:
         portal = getattr(self.crawler.spider, "portal", None)
         if portal is not None:
             self.encoding = portal.encoding
+            body = portal.extract.body_xpath or (portal.selectors.body and _as_xpath(portal.selectors.body))
             self.rules = ChromeRules.default().extend(
-                text=portal.extract.chrome_text, xpath=portal.extract.chrome_xpath, body_xpath=portal.extract.body_xpath
+                text=portal.extract.chrome_text, xpath=portal.extract.chrome_xpath, body_xpath=body
             )
 
     def process_item(self, item: Any) -> Any:
@@ -106,6 +108,11 @@ class ExtractionPipeline:
         if run is not None:
             run.log_fetch(item.url, status=item.status, etag=item.etag, last_modified=item.last_modified,
                           size=sum(map(len, item.bodies)))
+
+
+def _as_xpath(selector: str) -> str:
+    """A ``[selectors]`` value as XPath (the extraction's rules are XPath; selectors may be CSS)."""
+    return selector if selector.startswith(("/", "(")) else css2xpath(selector)
 
 
 class AttachmentTexts:

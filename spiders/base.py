@@ -35,11 +35,10 @@ from crawler.portals import Portal, host_allowed
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+GONE_STATUSES = (404, 410)
 # The meta keys of a report request that carry over to its further parts and redirects.
 _REPORT_META = ("role", "hops", "list_title", "list_date", "list_referer", "dont_redirect",
-                "handle_httpstatus_list", "first_etag", "first_last_modified",
-                "download_maxsize")
-GONE_STATUSES = (404, 410)
+                "handle_httpstatus_list", "first_etag", "first_last_modified", "download_maxsize")
 
 # Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
 _DATE = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
@@ -124,10 +123,6 @@ class PortalSpider(scrapy.Spider):
 
     family: ClassVar[str] = "generic"
     portal: ClassVar[Portal]
-    # The family's default selector for article links on a list page (None: every link).
-    list_items_selector: ClassVar[str | None] = None
-    # The family's default selector for the article body (used to find in-article pagers).
-    body_selector: ClassVar[str | None] = None
 
     @classmethod
     def for_portal(cls, portal: Portal) -> type[PortalSpider]:
@@ -258,7 +253,7 @@ class PortalSpider(scrapy.Spider):
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
         """Article links on a list page; the portal's ``[selectors].list_items`` wins over the family's."""
-        query = self.portal.selectors.list_items or self.list_items_selector or "a[href]"
+        query = self.portal.selectors.list_items or "a[href]"
         for anchor in select(response, query):
             if anchor.root.tag != "a":
                 anchor = anchor.xpath("descendant-or-self::a[@href][1]")

@@ -55,7 +55,6 @@ def _int(root: etree._Element, tag: str) -> int | None:
 
 class HanwebSpider(PortalSpider):
     family = "hanweb"
-    body_selector = "div#zoom"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
         if not response.meta.get("dataproxy"):

@@ -12,4 +12,3 @@ from spiders.base import PortalSpider
 
 class ShtmlSpider(PortalSpider):
     family = "shtml"
-    body_selector = "div#zoomcon, div.article-content, div#zoom"

@@ -17,7 +17,6 @@ from spiders.base import ListLink, PortalSpider, select, text_of
 
 class TrsSpider(PortalSpider):
     family = "trs"
-    body_selector = "div.TRS_Editor, div.trs_editor_view"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
         yield from super().list_links(response)

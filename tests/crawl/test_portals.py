@@ -172,3 +172,16 @@ def test_portal_check_of_an_invalid_config_exits_2(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "broken.toml" in result.stderr and "region" in result.stderr
+
+
+def test_page_limit_stops_the_portal_and_is_reported(farm: RunningFarm, workspace: Workspace) -> None:
+    farm.write_portals(workspace.portals_dir)
+    name = sorted(p.stem for p in workspace.portals_dir.glob("sim_trs_*.toml"))[0]
+    path = workspace.portals_dir / f"{name}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("max_pages = 500", "max_pages = 5"), encoding="utf-8")
+    summary = workspace.crawl(name)
+    portal = summary["per_portal"][name]
+    assert portal["status"] == "limited"
+    assert any(p.startswith("page_limit") for p in portal["problems"])
+    # Requests already handed to the downloader (at most CONCURRENT_REQUESTS) still complete.
+    assert portal["pages_fetched"] <= 5 + 32
