@@ -5,6 +5,8 @@ database URL per process, shared by every portal crawled in it), registers the p
 a run when the spider opens and stores the run's stats when it closes. The middlewares, the
 pipelines and the spider's re-check list reach the archive through it
 (``crawler.get_extension(ArchiveRun)``), so there is one place that knows the database.
+:class:`JobDirGuard` decides whether a Scrapy job directory can be resumed, and
+:func:`crawl_now` is the crawl's clock (real, or a replayed night's).
 
 :func:`portal_summary` turns a crawl's Scrapy stats into the numbers the CLI prints and the
 runs table keeps, including the problems that make "0 reports" mean "blocked" or "broken".
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 _engines: dict[str, Engine] = {}
+_upgraded: set[str] = set()
 _STARTED = time.monotonic()
 
 
@@ -63,19 +65,16 @@ def crawl_now(settings: BaseSettings) -> datetime:
     start = datetime.fromisoformat(as_of)
     start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     return start + timedelta(seconds=time.monotonic() - _STARTED)
-_upgraded: set[str] = set()
-_engines_lock = threading.Lock()
 
 
 def shared_engine(url: str | None) -> Engine:
-    """One engine per database URL per process, migrated to head once (portals share it)."""
+    """One engine per database URL per process: every portal crawled in it shares the pool."""
     from storage.db import default_url, make_engine
 
     key = url or default_url()
-    with _engines_lock:
-        if key not in _engines:
-            _engines[key] = make_engine(key)
-        return _engines[key]
+    if key not in _engines:
+        _engines[key] = make_engine(key)
+    return _engines[key]
 
 
 def open_archive(url: str | None) -> Archive:
@@ -93,11 +92,10 @@ def open_archive(url: str | None) -> Archive:
 
 def dispose_engines() -> None:
     """Close every shared engine (end of a process's crawl)."""
-    with _engines_lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
-        _upgraded.clear()
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+    _upgraded.clear()
 
 
 class JobDirGuard:

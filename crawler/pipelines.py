@@ -20,9 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from parsel.csstranslator import css2xpath
 from scrapy import Request
 from scrapy.exceptions import DropItem, IgnoreRequest
-from parsel.csstranslator import css2xpath
 from scrapy.utils.project import data_path
 
 from crawler.extensions import ArchiveRun

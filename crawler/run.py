@@ -156,7 +156,7 @@ def run_portals(
         return DeferredList([semaphore.run(crawl_one, portal) for portal in phase], consumeErrors=True)
 
     done: list[bool] = []
-    crawls = crawl_phase(None, [])
+    crawls = crawl_phase(None, [])  # an already-fired start; the phases run one after another
     for phase in phases(portals):
         crawls.addCallback(crawl_phase, phase)
     crawls.addBoth(lambda _: done.append(True))
@@ -254,7 +254,6 @@ def _crawl_failed(failure: Any, name: str, result: CrawlResult, progress: Progre
     summary["problems"] = [f"crawl_failed: {failure.getErrorMessage()}"]
     result.portals[name] = summary
     progress.portal_finished(name, summary)
-
 
 
 def _stop_reactor(_: Any) -> None:
