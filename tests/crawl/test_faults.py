@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -134,3 +135,22 @@ def test_calendar_trap_is_not_followed(faulty: dict) -> None:
         calendar = connection.scalar(select(Fetch.id).where(Fetch.url.contains("/calendar/")).limit(1))
         documents = connection.scalar(select(Document.id).where(Document.canonical_url.contains("/calendar/")))
     assert calendar is None and documents is None, fault
+
+
+def test_offsite_redirect_of_a_list_page_is_dropped_by_the_middleware(faulty: dict, tmp_path: Path) -> None:
+    """A start URL (a list request, followed by Scrapy's redirect middleware) that redirects to
+    another host: the target is never requested."""
+    fault = _fault(faulty["farm"], "offsite_redirect")
+    config = (faulty["workspace"].portals_dir / f"{fault['portal']}.toml").read_text(encoding="utf-8")
+    start = next(line for line in config.splitlines() if line.startswith("start_urls"))
+    workspace = Workspace(tmp_path)
+    workspace.portals_dir.mkdir()
+    (workspace.portals_dir / "goto.toml").write_text(
+        config.replace(start, f'start_urls = ["{fault["url"]}"]').replace(f'name = "{fault["portal"]}"', 'name = "goto"'),
+        encoding="utf-8")
+    summary = workspace.crawl("goto")
+    assert any(p.startswith("offsite_redirect") for p in summary["per_portal"]["goto"]["problems"])
+    host = urlsplit(fault["url"]).hostname
+    with workspace.engine().connect() as connection:
+        fetched = connection.scalars(select(Fetch.url)).all()
+    assert fetched and all(urlsplit(url).hostname == host for url in fetched)
