@@ -88,7 +88,11 @@ def make_engine(url: str | None = None, *, busy_timeout: float = DEFAULT_BUSY_TI
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        # psycopg prepares a statement run five times; PostgreSQL may then reuse a generic plan
+        # that cannot see the values (`:region IS NULL OR ...`, a list of LSH buckets) and
+        # scans whole tables. Our statements are cheap to plan, so always plan with the values.
+        connect_args = {"connect_timeout": 10, "options": "-c plan_cache_mode=force_custom_plan"}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except NoSuchModuleError as exc:
         raise ArchiveError(f"no driver for database URL {describe(parsed)}") from exc
 
