@@ -110,7 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=100, help="county portals of the throughput farm")
     parser.add_argument("--large", type=int, default=1000, help="county portals of the memory farm")
-    parser.add_argument("--parallel", type=int, default=8, help="portals crawled at once")
+    parser.add_argument("--parallel", type=int, default=16, help="portals crawled at once")
     parser.add_argument("--bench-seconds", type=int, default=20, help="duration of `scrapy bench`")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()

@@ -165,6 +165,8 @@ class FetchLogMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if "cached" in response.flags:
+            return response  # served by the HTTP cache without asking the server: no fetch happened
         stats = self.crawler.stats
         stats.inc_value("crawl/responses")
         stats.inc_value("crawl/bytes", len(response.body))
@@ -200,13 +202,14 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 class RevalidatePolicy(RFC2616Policy):
-    """HTTP cache policy for lists, unarchived candidates and attachments: store them, always revalidate.
+    """HTTP cache policy for lists, unarchived candidates and attachments: store them, revalidate them.
 
     Lists are read every night and candidates the extraction rejected (news, work plans) are
     met again on them; an unchanged one should cost a 304, not its bytes, and the cached copy
-    goes back to the spider once the server says "not modified". Archived reports are not
-    cached here: their validators live in the archive (the request already carries them) and
-    their 304 is what the archive records as a sighting.
+    goes back to the spider once the server says "not modified". A candidate listed on a list
+    that was itself unchanged is not asked for at all. Archived reports are not cached here:
+    their validators live in the archive (the request already carries them) and their 304 is
+    what the archive records as a sighting.
     """
 
     def should_cache_request(self, request: Request) -> bool:
@@ -217,7 +220,10 @@ class RevalidatePolicy(RFC2616Policy):
         return super().should_cache_request(request)
 
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
-        # Never fresh: always ask the server, with the cached copy's validators (the parent
-        # policy sets them on its own "stale" path).
+        # A candidate on a list the server just said is unchanged is the candidate seen last
+        # time: its copy is used without asking. Anything else is asked for, with the cached
+        # copy's validators (the parent policy sets them on its own "stale" path).
+        if request.meta.get("list_unchanged"):
+            return True
         self._set_conditional_validators(request, cachedresponse)
         return False

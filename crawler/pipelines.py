@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ from scrapy import Request
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.utils.project import data_path
 
+import crawler.extract as extraction_package
 from crawler.extensions import ArchiveRun
 from crawler.extract import AttachmentText, ChromeRules, Extraction, extract, extract_attachment
 from crawler.extract.classify import classify
@@ -46,6 +48,47 @@ MAX_ATTACHMENTS = 8
 COVER_PAGE_CHARS = 200
 
 
+class Rejections:
+    """Pages the extraction rejected, keyed by their URL, bytes and the extraction that judged them.
+
+    The extraction is a pure function, so the same bytes at the same URL under the same rules
+    and the same extraction code get the same verdict: the many news and work-plan pages met
+    again every night are rejected by a hash instead of a parse.
+    """
+
+    def __init__(self, directory: Path, context: str) -> None:
+        self.directory = directory
+        self.context = hashlib.sha256(f"{extraction_fingerprint()}\n{context}".encode()).hexdigest()
+
+    def get(self, item: ReportPage) -> str | None:
+        path = self._path(item)
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def put(self, item: ReportPage, kind: str) -> None:
+        path = self._path(item)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_text(kind, encoding="utf-8")
+        partial.replace(path)
+
+    def _path(self, item: ReportPage) -> Path:
+        digest = hashlib.sha256(self.context.encode())
+        for url, body in zip(item.urls, item.bodies, strict=True):
+            digest.update(url.encode() + b"\0" + hashlib.sha256(body).digest())
+        key = digest.hexdigest()
+        return self.directory / key[:2] / key
+
+
+@functools.cache
+def extraction_fingerprint() -> str:
+    """A hash of the extraction's source: a changed extraction invalidates every stored verdict."""
+    package = Path(extraction_package.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()
+
+
 class ExtractionPipeline:
     """Extract (and stitch) a report page; drop pages that are not reports, with their kind."""
 
@@ -53,6 +96,7 @@ class ExtractionPipeline:
         self.crawler = crawler
         self.rules = ChromeRules.default()
         self.encoding: str | None = None
+        self.rejections: Rejections | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -66,20 +110,31 @@ class ExtractionPipeline:
             self.rules = ChromeRules.default().extend(
                 text=portal.extract.chrome_text, xpath=portal.extract.chrome_xpath, body_xpath=body
             )
+        if (directory := cache_subdir(self.crawler.settings, "rejections")) is not None:
+            context = json.dumps([self.encoding, self.rules.text_patterns, self.rules.chrome_xpath, self.rules.body_xpath])
+            self.rejections = Rejections(directory, context)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReportPage):
             return item
+        if self.rejections is not None and (kind := self.rejections.get(item)) is not None:
+            self._reject(item, kind, f"not a report: kind={kind} (as last time) url={item.url}")
         item.extraction = self.stitch(item)
         extraction: Extraction = item.extraction
         if "soft_404" in extraction.problems:
             return ReportGone(item.portal, item.url, item.fetched_at, item.status, "soft 404 (page says not found)")
         if extraction.kind != REPORT_KIND and not self._maybe_attachment_report(extraction):
-            self.crawler.stats.inc_value("crawl/rejected_by_kind")
-            self.crawler.stats.inc_value(f"crawl/rejected_by_kind/{extraction.kind}")
-            self._log_rejected(item)
-            raise DropItem(f"not a report: kind={extraction.kind} title={extraction.title!r} url={item.url}", log_level="INFO")
+            if self.rejections is not None:
+                self.rejections.put(item, extraction.kind)
+            self._reject(item, extraction.kind,
+                         f"not a report: kind={extraction.kind} title={extraction.title!r} url={item.url}")
         return item
+
+    def _reject(self, item: ReportPage, kind: str, reason: str) -> None:
+        self.crawler.stats.inc_value("crawl/rejected_by_kind")
+        self.crawler.stats.inc_value(f"crawl/rejected_by_kind/{kind}")
+        self._log_rejected(item)
+        raise DropItem(reason, log_level="INFO")
 
     def stitch(self, item: ReportPage) -> Extraction:
         """One extraction for all parts: the first part's metadata, every part's paragraphs."""
@@ -108,6 +163,13 @@ class ExtractionPipeline:
         if run is not None:
             run.log_fetch(item.url, status=item.status, etag=item.etag, last_modified=item.last_modified,
                           size=sum(map(len, item.bodies)))
+
+
+def cache_subdir(settings: Any, name: str) -> Path | None:
+    """A directory beside the HTTP cache (whose life it shares), or ``None`` when caching is off."""
+    if not settings.getbool("HTTPCACHE_ENABLED"):
+        return None
+    return Path(data_path(settings["HTTPCACHE_DIR"], createdir=True)) / name
 
 
 def _as_xpath(selector: str) -> str:
@@ -156,11 +218,8 @@ class AttachmentPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        texts = None
-        if settings.getbool("HTTPCACHE_ENABLED"):
-            texts = AttachmentTexts(Path(data_path(settings["HTTPCACHE_DIR"], createdir=True)) / "attachment-texts")
-        return cls(crawler, texts)
+        directory = cache_subdir(crawler.settings, "attachment-texts")
+        return cls(crawler, AttachmentTexts(directory) if directory is not None else None)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReportPage):

@@ -27,7 +27,7 @@ from crawler.spiderloader import PortalSpiderLoader, spider_class
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PARALLEL = 8
+DEFAULT_PARALLEL = 16
 
 
 def crawl_settings(

@@ -38,6 +38,10 @@ AUTOTHROTTLE_START_DELAY = 0.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
+# A callback yields a handful of requests or one item; Scrapy starts CONCURRENT_ITEMS worker
+# tasks per callback output, so its default (100) is mostly overhead for these spiders.
+CONCURRENT_ITEMS = 8
+
 # Safety: no HTML page of a report is this large (PAGE_MAXSIZE, per request); attachments
 # (scanned PDFs) may be larger, up to DOWNLOAD_MAXSIZE.
 PAGE_MAXSIZE = 4 * 1024 * 1024

@@ -217,6 +217,10 @@ class PortalSpider(scrapy.Spider):
             return
         response = self.decoded(response)
         hops = response.meta.get("hops", 0)
+        # A list the server says is unchanged (the HTTP cache revalidated it) lists the same
+        # candidates as last time: their cached copies are used as they are, and known reports
+        # among them are re-checked by the archive's policy instead (see start()).
+        unchanged = "cached" in response.flags
         self.crawler.stats.inc_value("crawl/list_pages")
         for link in self.list_links(response):
             if not host_allowed(urlsplit(link.url).hostname or "", self.portal.allowed_domains):
@@ -232,7 +236,9 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("crawl/depth_limited")
                 continue
             self.crawler.stats.inc_value("crawl/candidates")
-            yield self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
+            request = self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
+            request.meta["list_unchanged"] = unchanged
+            yield request
         for request in self.list_pages(response):
             yield request
 

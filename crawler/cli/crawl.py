@@ -109,7 +109,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
               help="Keep each portal's request queue under DIR/NAME so an interrupted crawl resumes (Scrapy JOBDIR).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/httpcache"),
               show_default=True, help="HTTP cache of list pages (revalidated every crawl; an unchanged list costs a 304).")
-@click.option("--parallel", type=click.IntRange(1, 256), default=8, show_default=True,
+@click.option("--parallel", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Portals crawled at the same time.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
               help="Scrapy log level (default: WARNING with a progress bar or --json, else INFO).")
