@@ -102,11 +102,12 @@ class HanwebSpider(PortalSpider):
                 yield store
 
     def proxy_pages(self, nextgroup: str, records: int, total_records: int | None, total_pages: int | None) -> list[str]:
-        """Every proxy page of a unit after the records already seen, or ``[]`` if the totals are unknown.
+        """Every proxy page of a unit from its ``<nextgroup>`` link on, or ``[]`` if the totals are unknown.
 
         ``records`` is how many records the page at hand carried (the page size). A
         ``startrecord``/``endrecord`` link is paged in groups of its own size; a ``page=N`` link
-        by page number, from the page after the one it names.
+        by page number, from the page it names (page 1 repeats the embedded records on some
+        sites and continues them on others, so it is asked for).
         """
         parts = urlsplit(nextgroup)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
