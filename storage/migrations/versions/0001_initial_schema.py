@@ -158,6 +158,11 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     for statement in SEARCH_INDEX[dialect]:
         op.execute(statement)
+    if dialect == "postgresql":
+        # Buckets are random 64-bit numbers, nearly all distinct. Told so, the planner looks a
+        # content's 16 buckets up in the index instead of scanning the table (it guessed
+        # thousands of rows per bucket and chose a parallel sequential scan).
+        op.execute("ALTER TABLE minhash_buckets ALTER COLUMN bucket SET (n_distinct = -1)")
     op.execute(LATEST_VERSIONS)
     op.execute(coverage_view(dialect))
 
