@@ -61,11 +61,6 @@ class Scores:
         return totals[1] / totals[2] if totals and totals[2] else 0.0
 
 
-def _measure(chunk: str) -> tuple[int, bool]:
-    """Non-blank characters of a text chunk, and whether it has sentence punctuation."""
-    return sum(map(len, chunk.split())), _SENTENCE_PUNCT.search(chunk) is not None
-
-
 def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> Scores:
     """One pre-order pass for each element's own text, then a bottom-up sum into subtree totals.
 
@@ -73,58 +68,62 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
     to the parent when the child is visited, so every element is touched once. The same
     pass notes, for the metadata readers, the elements whose own text matches ``watch`` and
     the heading-like elements (``h1``-``h5``, a ``title`` class or id), so that they need
-    no tree scans of their own.
+    no tree scans of their own. This is the one walk over the whole tree, so it keeps the
+    pairs of (element's totals, parent's totals) to sum up rather than looking them up again.
     """
     totals: dict[html.HtmlElement, list[float]] = {}
     linked: set[html.HtmlElement] = set()
     watched: dict[html.HtmlElement, None] = {}
     headings: list[html.HtmlElement] = []
-    order: list[tuple[html.HtmlElement, html.HtmlElement | None]] = []
+    nested: list[tuple[list[float], list[float]]] = []
     for element in root.iter(etree.Element):
         parent = element.getparent()
-        owner = totals.get(parent) if parent is not None else None
+        above = totals.get(parent)
         tail = element.tail
-        if owner is not None and tail and not tail.isspace():
-            n, punctuated = _measure(tail)
-            _book(owner, n, punctuated, parent in linked)
+        if above is not None and tail and not tail.isspace():
+            _book(above, tail, parent in linked)
             if watch is not None and watch.search(tail):
                 watched[parent] = None
         tag = element.tag
         if tag in _SKIP_TAGS:
             continue
-        if tag == "a" or parent in linked:
+        in_link = tag == "a" or parent in linked
+        if in_link:
             linked.add(element)
         own = totals[element] = [0.0, 0, 0, len(totals)]
         text = element.text
         if text and not text.isspace():
-            n, punctuated = _measure(text)
-            _book(own, n, punctuated, element in linked)
+            _book(own, text, in_link)
             if watch is not None and watch.search(text):
                 watched[element] = None
         if tag in _HEADING_TAGS or (tag in _TITLED_TAGS and _is_titled(element)):
             headings.append(element)
-        order.append((element, parent))
-    for element, parent in reversed(order):
-        above = totals.get(parent) if parent is not None else None
         if above is not None:
-            mine = totals[element]
-            above[0] += mine[0]
-            above[1] += mine[1]
-            above[2] += mine[2]
+            nested.append((own, above))
+    for own, above in reversed(nested):  # children before parents
+        above[0] += own[0]
+        above[1] += own[1]
+        above[2] += own[2]
     return Scores(totals=totals, watched=list(watched), headings=headings)
 
 
 def _is_titled(element: html.HtmlElement) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    return "title" in names.lower()
+    """Whether a class or id names the element a title (``title``, ``article-title``, ``detailTitle``)."""
+    classes = element.get("class")
+    if classes is not None and "title" in classes.lower():
+        return True
+    ident = element.get("id")
+    return ident is not None and "title" in ident.lower()
 
 
-def _book(totals: list[float], n: int, punctuated: bool, in_link: bool) -> None:
+def _book(totals: list[float], chunk: str, in_link: bool) -> None:
+    """Add a text chunk's non-blank characters: to the link text, else to the score when punctuated."""
+    n = len("".join(chunk.split()))
     totals[2] += n
     if in_link:
         totals[0] -= n
         totals[1] += n
-    elif punctuated:
+    elif _SENTENCE_PUNCT.search(chunk) is not None:
         totals[0] += n
 
 
@@ -138,7 +137,8 @@ def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -
         return None
     best_score = -1.0
     best = None
-    for element, (value, *_) in scores.totals.items():  # document order; a tie goes to the inner element
+    for element, totals in scores.totals.items():  # document order; a tie goes to the inner element
+        value = totals[0]
         if value > best_score or (value == best_score and best is not None and _is_descendant(element, best)):
             best, best_score = element, value
     if best is None or best_score <= 0:
@@ -162,9 +162,9 @@ def _is_descendant(element: html.HtmlElement, ancestor: html.HtmlElement) -> boo
 def _best_hint(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
     best = None
     best_score = 0.0
-    for element, (value, *_) in scores.totals.items():
-        if value > best_score and rules.is_body_hint(element):
-            best, best_score = element, value
+    for element, totals in scores.totals.items():
+        if totals[0] > best_score and rules.is_body_hint(element):
+            best, best_score = element, totals[0]
     return best
 
 
@@ -201,7 +201,8 @@ def _is_link_list(element: html.HtmlElement, scores: Scores) -> bool:
         return False
     if scores.link_share(element) < 0.6:
         return False
-    return len(element.xpath(".//a")) >= 2
+    links = element.iter("a")
+    return next(links, None) is not None and next(links, None) is not None
 
 
 def paragraphs_of(container: html.HtmlElement) -> list[str]:
