@@ -16,13 +16,14 @@ back this up, and each record is one transaction: a process killed mid-write lea
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, Row, bindparam, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import migrate, search, similarity
@@ -225,12 +226,7 @@ class Archive:
             search.index_document(connection, current.document_id, report.text)
             return RecordResult(Outcome.NEW_VERSION, current.document_id, version_id)
 
-        owner = connection.execute(
-            select(Version.document_id, Version.id)
-            .where(Version.content_hash == report.content_hash)
-            .order_by(Version.document_id, Version.seq.desc())
-            .limit(1)
-        ).first()
+        owner = _first_owner(connection, report.content_hash)
         if owner is not None:
             connection.execute(_insert(connection, DocumentUrl).values(url=report.url, document_id=owner.document_id, first_seen=seen))
             connection.execute(update(Version).where(Version.id == owner.id).values(last_seen=seen))
@@ -291,13 +287,18 @@ class Archive:
         """The archived document most similar to ``sig`` at or above the threshold, with its similarity."""
         if sig is None:
             return None
-        candidates = connection.execute(_CANDIDATES, {"buckets": similarity.buckets(sig), "hash": content_hash}).all()
+        mates = connection.execute(_BUCKET_MATES, {f"b{band}": bucket for band, bucket in enumerate(similarity.buckets(sig))})
+        shared = collections.Counter(hash_ for (hash_,) in mates if hash_ != content_hash)
+        hashes = [hash_ for hash_, count in shared.items() if count >= similarity.MIN_SHARED_BUCKETS]
+        if not hashes:
+            return None
+        candidates = connection.execute(_SIGNATURES, {"hashes": hashes}).all()
         match = similarity.best_match(sig, [(row.hash, row.minhash) for row in candidates], self.near_duplicate_threshold)
         if match is None:
             return None
         best, score = match
-        document_id = connection.execute(_FIRST_OWNER, {"hash": best}).scalar_one_or_none()
-        return (document_id, score) if document_id is not None else None
+        owner = _first_owner(connection, best)
+        return (owner.document_id, score) if owner is not None else None
 
     def _add_version(self, connection: Connection, document_id: int, seq: int, report: ReportRecord, seen: dt.datetime) -> int:
         metadata = {
@@ -396,19 +397,23 @@ _CURRENT = (
 )
 _CURRENT_LOCKED = _CURRENT.with_for_update(of=Document, key_share=True)
 _CONTENT_EXISTS = select(Content.hash).where(Content.hash == bindparam("hash"))
-_CANDIDATES = select(Content.hash, Content.minhash).where(
-    Content.hash.in_(
-        select(MinhashBucket.content_hash)
-        .where(
-            MinhashBucket.bucket.in_(bindparam("buckets", expanding=True)),
-            MinhashBucket.content_hash != bindparam("hash"),
-        )
-        .group_by(MinhashBucket.content_hash)
-        .having(func.count() >= similarity.MIN_SHARED_BUCKETS)
-    ),
-    Content.minhash.is_not(None),
+# One equality lookup per band, not `bucket IN (...)`: each branch uses the primary key
+# whatever the planner's statistics say (with none, PostgreSQL priced the IN list as a scan).
+_BUCKET_MATES = union_all(
+    *(select(MinhashBucket.content_hash).where(MinhashBucket.bucket == bindparam(f"b{band}")) for band in range(similarity.BANDS))
 )
-_FIRST_OWNER = select(func.min(Version.document_id)).where(Version.content_hash == bindparam("hash"))
+_SIGNATURES = select(Content.hash, Content.minhash).where(
+    Content.hash.in_(bindparam("hashes", expanding=True)), Content.minhash.is_not(None)
+)
+# No ORDER BY or min(): without statistics (autovacuum off, a fresh database) PostgreSQL would
+# walk the (document_id, seq) index hoping to meet the hash early. A text has few versions.
+_VERSIONS_OF = select(Version.document_id, Version.id, Version.seq).where(Version.content_hash == bindparam("hash"))
+
+
+def _first_owner(connection: Connection, content_hash: str) -> Row | None:
+    """The version of the oldest document that has this text (its latest such version), if any."""
+    rows = connection.execute(_VERSIONS_OF, {"hash": content_hash}).all()
+    return min(rows, key=lambda row: (row.document_id, -row.seq), default=None)
 _BUMP_LAST_SEEN = update(Version).where(Version.id == bindparam("version_id")).values(last_seen=bindparam("seen"))
 
 
