@@ -240,12 +240,14 @@ def _walk(element: html.HtmlElement, out: list[str], buffer: list[str]) -> None:
     block = tag in _BLOCK_TAGS or tag in _CELL_TAGS
     if block:
         _flush(out, buffer)
-    if element.text:
-        buffer.append(element.text)
+    text = element.text  # each read of .text or .tail decodes it again
+    if text:
+        buffer.append(text)
     for child in element:
         _walk(child, out, buffer)
-        if child.tail:
-            buffer.append(child.tail)
+        tail = child.tail
+        if tail:
+            buffer.append(tail)
     if block:
         _flush(out, buffer)
 

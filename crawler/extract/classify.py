@@ -9,6 +9,7 @@ ordered table: the first that matches decides.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 # (kind, pattern over the title, veto anywhere in the title, veto after the pattern's match).
 # A title names its document type last (…情况的报告, …工作要点, …的通知), so a plan or notice
@@ -50,9 +51,10 @@ def classify(title: str | None, paragraphs: list[str]) -> str:
 
 def _classify_untitled(paragraphs: list[str]) -> str:
     """A page without a usable title: a report opens with the year and is organised in 一、二、 sections."""
-    text = "\n".join(paragraphs)
-    opening = paragraphs[0].strip()
+    if not _YEAR_OPENING.match(paragraphs[0].strip()):
+        return "news"
     headings = sum(1 for p in paragraphs if _NUMBERED_HEADING.match(p.strip()))
-    if _YEAR_OPENING.match(opening) and headings >= 2 and len(_BODY_REPORT.findall(text)) >= 2:
+    # Two mentions are enough: the search stops at the second instead of listing them all.
+    if headings >= 2 and len(list(islice(_BODY_REPORT.finditer("\n".join(paragraphs)), 2))) == 2:
         return "annual_rule_of_law_report"
     return "news"

@@ -63,7 +63,7 @@ def parse(data: bytes) -> html.HtmlElement | None:
     # libxml2 keeps C0 control characters that lxml then refuses to write back into the tree
     # (when a removed element's tail is moved); in UTF-8 they never occur inside a character.
     data = data.translate(None, _CONTROL_BYTES)
-    if not data.strip():
+    if not data or data.isspace():
         return None
     try:
         root = html.document_fromstring(data, parser=_PARSER)

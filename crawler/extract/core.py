@@ -55,7 +55,7 @@ def extract(
     """Extract the clean text and metadata of one page; never raises for bad bodies."""
     rules = rules or ChromeRules.default()
     result = Extraction(url=url)
-    if not body or not body.strip():
+    if not body or body.isspace():
         result.problems.append("empty")
         return result
     if len(body) > MAX_BODY_BYTES:
@@ -73,7 +73,7 @@ def extract(
     if root is None:
         result.problems.append("unparseable")
         return result
-    if _has_start_tag(body[:4096]) and not _has_end_tag(body[-65536:]):
+    if _has_start_tag(body[:4096]) and not _has_end_tag(body):
         result.problems.append("truncated")
     _extract_html(root, data, result, rules)
     return result
@@ -85,9 +85,13 @@ def _has_start_tag(head: bytes) -> bool:
     return b"<html" in lowered or b"<body" in lowered
 
 
-def _has_end_tag(tail: bytes) -> bool:
-    """Whether the last bytes close the document: a page cut off in transfer does not."""
-    return any(tag in tail for tag in (b"</html", b"</HTML", b"</body", b"</BODY", b"</Html", b"</Body"))
+def _has_end_tag(body: bytes) -> bool:
+    """Whether the last 64 KiB close the document: a page cut off in transfer does not.
+
+    Searched from the end (where the closing tags are) and without copying the tail.
+    """
+    start = max(0, len(body) - 65536)
+    return any(body.rfind(tag, start) != -1 for tag in (b"</html", b"</HTML", b"</body", b"</BODY", b"</Html", b"</Body"))
 
 
 def _looks_binary(body: bytes) -> bool:
@@ -149,8 +153,7 @@ def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tup
     # opening that merely occurs in it, like 2023年).
     shortest_part = max(6, len(squeezed_title) // 4)
     for paragraph in paragraphs:
-        squeezed = "".join(paragraph.split())
-        if not body and squeezed_title and len(squeezed) >= shortest_part and squeezed in squeezed_title:
+        if not body and squeezed_title and _repeats_title(paragraph, squeezed_title, shortest_part):
             continue
         if not body and metadata.is_date_line(paragraph):  # a bare date above the text is its dateline
             header.append(paragraph)
@@ -163,6 +166,12 @@ def _filter(paragraphs: list[str], title: str | None, rules: ChromeRules) -> tup
         else:
             body.append(paragraph)
     return body, header, dropped
+
+
+def _repeats_title(paragraph: str, squeezed_title: str, shortest_part: int) -> bool:
+    """Whether a paragraph above the body is the title again, or a piece of it (blanks ignored)."""
+    squeezed = "".join(paragraph.split())
+    return len(squeezed) >= shortest_part and squeezed in squeezed_title
 
 
 def _finish(

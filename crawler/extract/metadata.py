@@ -258,10 +258,16 @@ def from_meta_block(block: html.HtmlElement) -> Fields:
     return found
 
 
+_CELL_TAGS = ("td", "th", "li", "dt", "dd", "p", "span", "div", "label", "strong", "b", "em")
+
+
 def _leaf_texts(block: html.HtmlElement) -> list[str]:
-    """Texts of the smallest cells of a record (td/th/li/dt/dd/span/p without such children)."""
-    cells = block.xpath(".//*[self::td or self::th or self::li or self::dt or self::dd or self::p or self::span or self::div or self::label or self::strong or self::b or self::em]"
-                        "[not(.//td or .//th or .//li or .//dt or .//dd or .//p or .//span or .//div or .//label or .//strong or .//b or .//em)]")
+    """Texts of the smallest cells of a record (td/th/li/dt/dd/span/p without such children).
+
+    Walked with tag-filtered iterators: the equivalent XPath (``[not(.//td or .//th …)]``)
+    searches every cell's subtree once per tag.
+    """
+    cells = [cell for cell in block.iterdescendants(*_CELL_TAGS) if next(cell.iterdescendants(*_CELL_TAGS), None) is None]
     if not cells:
         return [block.text_content()]
     return [cell.text_content() for cell in cells]

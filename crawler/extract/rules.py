@@ -115,7 +115,7 @@ class ChromeRules:
     body_xpath: str | None = None
     max_chrome_chars: int = MAX_CHROME_CHARS
     chrome_token_set: frozenset[str] = field(init=False, repr=False, compare=False)
-    _text_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _text_res: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _widget_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     compiled_chrome_xpath: tuple[etree.XPath, ...] = field(init=False, repr=False, compare=False)
     compiled_body_xpath: etree.XPath | None = field(init=False, repr=False, compare=False)
@@ -127,7 +127,7 @@ class ChromeRules:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"bad chrome_text pattern {pattern!r}: {exc}") from exc
-        text_re = re.compile("|".join(f"(?:{p})" for p in self.text_patterns), re.IGNORECASE)
+        text_res = _alternations(self.text_patterns)
         object.__setattr__(self, "compiled_chrome_xpath", tuple(_xpath(x, "chrome_xpath") for x in self.chrome_xpath))
         object.__setattr__(self, "compiled_body_xpath", _xpath(self.body_xpath, "body_xpath") if self.body_xpath else None)
         words = sorted(self.widget_words, key=len, reverse=True)
@@ -136,7 +136,7 @@ class ChromeRules:
             re.IGNORECASE,
         )
         object.__setattr__(self, "chrome_token_set", frozenset(t.lower() for t in self.chrome_tokens))
-        object.__setattr__(self, "_text_re", text_re)
+        object.__setattr__(self, "_text_res", text_res)
         object.__setattr__(self, "_widget_re", widget_re)
 
     @classmethod
@@ -167,9 +167,21 @@ class ChromeRules:
 
     def is_chrome_text(self, paragraph: str) -> bool:
         """Whether a whole paragraph is furniture by its text alone."""
-        if len(paragraph) > self.max_chrome_chars or sum(paragraph.count(p) for p in "，。；") >= 2:
+        if len(paragraph) > self.max_chrome_chars or paragraph.count("，") + paragraph.count("。") + paragraph.count("；") >= 2:
             return False
-        return bool(self._widget_re.match(paragraph) or self._text_re.search(paragraph))
+        return self._widget_re.match(paragraph) is not None or any(r.search(paragraph) is not None for r in self._text_res)
+
+
+def _alternations(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The text patterns as two alternations: those written to start with ``^``, and the rest.
+
+    One alternation of all of them is several times slower to search: its ``^`` branches
+    have no literal first character, so the regex engine tries every branch at every
+    position. Apart, the rest keep the first-character prefilter that makes a miss cheap.
+    A paragraph is chrome when either matches, exactly as with one alternation.
+    """
+    groups = ([p for p in patterns if p.startswith("^")], [p for p in patterns if not p.startswith("^")])
+    return tuple(re.compile("|".join(f"(?:{p})" for p in group), re.IGNORECASE) for group in groups if group)
 
 
 def _xpath(expression: str, key: str) -> etree.XPath:
