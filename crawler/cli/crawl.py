@@ -8,7 +8,6 @@ not as failures); 1 a fatal error (the archive cannot be opened, the crawl machi
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +20,6 @@ from rich.table import Table
 
 from crawler.cli.options import db_option, json_option, portals_dir_option
 from crawler.items import ReportPage
-
-logger = logging.getLogger(__name__)
 
 
 class BarProgress:
