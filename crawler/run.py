@@ -70,6 +70,7 @@ class CrawlResult:
     portals: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_errors: list[str] = field(default_factory=list)
     run_id: int | None = None
+    stopped: bool = False  # a graceful stop (Ctrl-C, SIGTERM) was asked for
 
     def totals(self) -> dict[str, int]:
         return {key: sum(p.get(key, 0) for p in self.portals.values()) for key in SUMMARY_KEYS}
@@ -144,6 +145,8 @@ def run_portals(
     watchers: dict[str, _Watcher] = {}
 
     def crawl_one(portal: Portal) -> Any:
+        if result.stopped:
+            return None  # Ctrl-C: the portals not started yet are left for the next run
         crawler = PortalCrawler(spider_class(portal, custom), settings, init_reactor=not started)
         started.append(portal.name)
         _Watcher(crawler, portal.name, progress, result, watchers)
@@ -165,7 +168,7 @@ def run_portals(
     try:
         if not done:
             process.start(stop_after_crawl=False)
-        status = "finished"
+        status = "stopped" if result.stopped else "finished"
     finally:
         if archive is not None and result.run_id is not None:
             totals = {"portals": len(result.portals), **result.totals()}
@@ -238,6 +241,8 @@ class _Watcher:
         self.progress.item_dropped(self.name, item, str(exception))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if reason == "shutdown":
+            self.result.stopped = True
         summary = portal_summary(self.crawler.stats.get_stats(), reason)
         self.result.portals[self.name] = summary
         self.progress.portal_finished(self.name, summary)

@@ -36,8 +36,8 @@ def _documents(db_url: str) -> int:
         engine.dispose()
 
 
-def _kill_mid_crawl(workspace: Workspace, *args: str) -> None:
-    """Start a crawl and SIGKILL it once some documents are archived (and before it ends)."""
+def _stop_mid_crawl(workspace: Workspace, *args: str, how: signal.Signals = signal.SIGKILL) -> None:
+    """Start a crawl and send it ``how`` once some documents are archived (and before it ends)."""
     process = subprocess.Popen(workspace.crawl_command("--all", "--parallel", "1", *args),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -47,10 +47,11 @@ def _kill_mid_crawl(workspace: Workspace, *args: str) -> None:
             assert time.monotonic() < deadline, "no documents archived in time"
             time.sleep(0.05)
         assert process.poll() is None, "the crawl ended before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)
+        os.kill(process.pid, how)
     finally:
-        process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL
+        process.wait(timeout=60)
+    if how == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +75,20 @@ def test_kill_9_and_rerun_ends_with_the_same_archive(
 ) -> None:
     farm.write_portals(workspace.portals_dir)
     args = ("--jobdir", str(workspace.root / "jobs")) if jobdir else ()
-    _kill_mid_crawl(workspace, *args)
+    _stop_mid_crawl(workspace, *args)
     killed = _documents(workspace.db_url)
     assert 0 < killed < len(reference["documents"])
     workspace.crawl("--all", *args)
     assert archive_state(workspace.engine()) == reference
+
+
+def test_graceful_stop_resumes_from_the_job_directory(farm: RunningFarm, reference: dict, workspace: Workspace) -> None:
+    """Ctrl-C (SIGINT) stops the crawl cleanly; its job directory is kept and the re-run completes it."""
+    farm.write_portals(workspace.portals_dir)
+    jobs = workspace.root / "jobs"
+    _stop_mid_crawl(workspace, "--jobdir", str(jobs), how=signal.SIGINT)
+    assert 0 < _documents(workspace.db_url) < len(reference["documents"])
+    assert any((job / "closed-cleanly").read_text() == "shutdown" for job in jobs.iterdir()), list(jobs.iterdir())
+    workspace.crawl("--all", "--jobdir", str(jobs))
+    assert archive_state(workspace.engine()) == reference
+    assert not any(jobs.iterdir()), "finished portals leave no job directory behind"
