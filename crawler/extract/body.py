@@ -11,6 +11,7 @@ removed, and blocks become paragraphs (a data table row becomes one tab-separate
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree, html
@@ -27,6 +28,8 @@ _CELL_TAGS = frozenset(("td", "th"))
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5"))
 # Tags that templates give a ``title`` class or id to mark the article heading.
 _TITLED_TAGS = frozenset(("div", "p", "span", "td", "strong", "b", "font", "header", "section"))
+# Tags a link list (related articles, pagers, tag clouds) is built from.
+_LIST_TAGS = frozenset(("ul", "ol", "div", "table", "dl", "p", "span", "td"))
 _SKIP_TAGS = frozenset(("script", "style", "head", "title", "meta", "link", "select", "option", "button", "textarea"))
 
 
@@ -39,7 +42,6 @@ class Scores:
 
     totals: dict[html.HtmlElement, list[float]]
     watched: list[html.HtmlElement]
-    headings: list[html.HtmlElement]
 
     def score(self, element: html.HtmlElement) -> float:
         totals = self.totals.get(element)
@@ -66,28 +68,28 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
 
     An element's own text is its ``text`` plus the ``tail`` of each child; tails are booked
     to the parent when the child is visited, so every element is touched once. The same
-    pass notes, for the metadata readers, the elements whose own text matches ``watch`` and
-    the heading-like elements (``h1``-``h5``, a ``title`` class or id), so that they need
-    no tree scans of their own. This is the one walk over the whole tree, so it keeps the
-    pairs of (element's totals, parent's totals) to sum up rather than looking them up again.
+    pass notes, for the metadata readers, the elements whose own text matches ``watch``, so
+    that they need no tree scans of their own. This is the one walk over the whole tree, so
+    it keeps the pairs of (element's totals, parent's totals) to sum up rather than looking
+    them up again.
     """
     totals: dict[html.HtmlElement, list[float]] = {}
     linked: set[html.HtmlElement] = set()
     watched: dict[html.HtmlElement, None] = {}
-    headings: list[html.HtmlElement] = []
     nested: list[tuple[list[float], list[float]]] = []
     for element in root.iter(etree.Element):
         parent = element.getparent()
         above = totals.get(parent)
+        parent_linked = parent in linked
         tail = element.tail
         if above is not None and tail and not tail.isspace():
-            _book(above, tail, parent in linked)
+            _book(above, tail, parent_linked)
             if watch is not None and watch.search(tail):
                 watched[parent] = None
         tag = element.tag
         if tag in _SKIP_TAGS:
             continue
-        in_link = tag == "a" or parent in linked
+        in_link = tag == "a" or parent_linked
         if in_link:
             linked.add(element)
         own = totals[element] = [0.0, 0, 0, len(totals)]
@@ -96,15 +98,28 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
             _book(own, text, in_link)
             if watch is not None and watch.search(text):
                 watched[element] = None
-        if tag in _HEADING_TAGS or (tag in _TITLED_TAGS and _is_titled(element)):
-            headings.append(element)
         if above is not None:
             nested.append((own, above))
     for own, above in reversed(nested):  # children before parents
         above[0] += own[0]
         above[1] += own[1]
         above[2] += own[2]
-    return Scores(totals=totals, watched=list(watched), headings=headings)
+    return Scores(totals=totals, watched=list(watched))
+
+
+def headings_above(scores: Scores, container: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    """Heading-like elements in document order, from the top of the page to just inside the container.
+
+    Looked for only when a page's metadata gives no title, and only above the body, so most
+    elements are never tested.
+    """
+    last = scores.position(container) + 2
+    for element, totals in scores.totals.items():
+        if totals[3] > last:
+            return
+        tag = element.tag
+        if tag in _HEADING_TAGS or (tag in _TITLED_TAGS and _is_titled(element)):
+            yield element
 
 
 def _is_titled(element: html.HtmlElement) -> bool:
@@ -128,24 +143,31 @@ def _book(totals: list[float], chunk: str, in_link: bool) -> None:
 
 
 def find_container(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
-    """The body container: the portal's ``body_xpath`` if it matches, a hint holding most of the text, else the best-scoring element."""
+    """The body container: the portal's ``body_xpath`` if it matches, a hint holding most of the text, else the best-scoring element.
+
+    One pass over the scored elements in document order finds both the best element (a tie
+    goes to the inner one) and the best hint; elements without article text are passed over.
+    """
     if rules.compiled_body_xpath is not None:
         matches = [m for m in rules.compiled_body_xpath(root) if isinstance(m, html.HtmlElement)]
         if matches:
             return matches[0]
     if not scores.totals:
         return None
-    best_score = -1.0
-    best = None
-    for element, totals in scores.totals.items():  # document order; a tie goes to the inner element
+    best = hint = None
+    best_score = hint_score = 0.0
+    for element, totals in scores.totals.items():
         value = totals[0]
-        if value > best_score or (value == best_score and best is not None and _is_descendant(element, best)):
+        if value <= 0:
+            continue
+        if value > best_score or (value == best_score and _is_descendant(element, best)):
             best, best_score = element, value
-    if best is None or best_score <= 0:
+        if value > hint_score and rules.is_body_hint(element):
+            hint, hint_score = element, value
+    if best is None:
         body = root.find("body")
         return body if body is not None else root
-    hint = _best_hint(root, scores, rules)
-    if hint is not None and scores.score(hint) >= 0.6 * best_score:
+    if hint is not None and hint_score >= 0.6 * best_score:
         return hint
     return best
 
@@ -157,15 +179,6 @@ def _is_descendant(element: html.HtmlElement, ancestor: html.HtmlElement) -> boo
             return True
         parent = parent.getparent()
     return False
-
-
-def _best_hint(root: html.HtmlElement, scores: Scores, rules: ChromeRules) -> html.HtmlElement | None:
-    best = None
-    best_score = 0.0
-    for element, totals in scores.totals.items():
-        if totals[0] > best_score and rules.is_body_hint(element):
-            best, best_score = element, totals[0]
-    return best
 
 
 def strip_chrome(root: html.HtmlElement, container: html.HtmlElement, scores: Scores, rules: ChromeRules) -> int:
@@ -197,7 +210,7 @@ def attached(element: html.HtmlElement, root: html.HtmlElement) -> bool:
 
 def _is_link_list(element: html.HtmlElement, scores: Scores) -> bool:
     """A block that is mostly links, with several of them: related-article lists, pagers, tag clouds."""
-    if element.tag not in ("ul", "ol", "div", "table", "dl", "p", "span", "td"):
+    if element.tag not in _LIST_TAGS:
         return False
     if scores.link_share(element) < 0.6:
         return False

@@ -22,10 +22,11 @@ _NON_TEXT_TAGS = (
 # Elements that go but whose content stays in the flow (a <form> often wraps a whole page).
 _UNWRAPPED_TAGS = ("form",)
 
-# The cheap attribute test first: most elements carry none of the three attributes, and
-# XPath string functions on every element cost more than the rest of the cleaning.
+# Costly on large pages, so written for libxml2's evaluator: ``/descendant::*`` is one walk
+# where ``//*`` evaluates the predicates per parent, and the cheap attribute test comes first
+# since most elements carry none of the three attributes.
 _HIDDEN = etree.XPath(
-    "//*[@style or @hidden or @aria-hidden]"
+    "/descendant::*[@style or @hidden or @aria-hidden]"
     "[contains(translate(@style, ' ', ''), 'display:none') or @hidden or @aria-hidden='true']"
 )
 
@@ -129,9 +130,10 @@ def is_structural_chrome(element: html.HtmlElement, rules: ChromeRules) -> bool:
     Only blocks that templates build furniture from are judged by their names: a table cell
     or list item called ``header`` is part of its table or list, not a page header.
     """
-    if element.tag in rules.chrome_tags:
+    tag = element.tag
+    if tag in rules.chrome_tag_set:
         return True
-    if element.tag not in _FURNITURE_TAGS:
+    if tag not in _FURNITURE_TAGS:
         return False
     classes = element.get("class")
     ident = element.get("id")

@@ -17,7 +17,15 @@ from lxml import etree, html
 
 from crawler.extract import attachments as attachment_files
 from crawler.extract import metadata
-from crawler.extract.body import Scores, attached, find_container, paragraphs_of, score_tree, strip_chrome
+from crawler.extract.body import (
+    Scores,
+    attached,
+    find_container,
+    headings_above,
+    paragraphs_of,
+    score_tree,
+    strip_chrome,
+)
 from crawler.extract.classify import classify
 from crawler.extract.clean import clean, is_structural_chrome, parse, remove
 from crawler.extract.encoding import utf8_body
@@ -105,27 +113,32 @@ def _looks_binary(body: bytes) -> bool:
 def _extract_html(root: html.HtmlElement, data: bytes, result: Extraction, rules: ChromeRules) -> None:
     head = metadata.from_meta_tags(root)
     html_title = root.findtext(".//title")
-    links = _script_attachments(root, result.url)
+    links = _script_attachments(root, result.url) if b"file_appendix" in data else []
     removed = clean(root, rules)
     links += _link_attachments(root, result.url, rules)
     scores = score_tree(root, _WATCH)
     beian = _beian_region(scores.watched) if "公网安备".encode() in data else None
     sponsor = _sponsor(scores) if "主办".encode() in data else None
     record = metadata.Fields()
-    for block in metadata.find_meta_blocks(scores.watched, scores.size):
+    blocks = metadata.find_meta_blocks(scores.watched, scores.size)
+    for block in blocks:
         record = metadata.merge(record, metadata.from_meta_block(block))
         remove(block)
         removed += 1
-    still = [element for element in scores.watched if attached(element, root)]
-    header = metadata.fields_from_lines(_header_lines(still, scores))
-    headings = [element for element in scores.headings if attached(element, root)]
+    watched = scores.watched
+    if blocks:  # what was inside a record is gone with it
+        watched = [element for element in watched if attached(element, root)]
+    header = metadata.fields_from_lines(_header_lines(watched, scores))
     container = find_container(root, scores, rules)
     if container is None:
         result.problems.append("empty")
         return
-    heading = _heading_title(headings, container, scores, html_title, head.site_name, rules)
+    title = head.title or record.title
+    if not title:  # the heading is read before the furniture inside it goes
+        headings = [h for h in headings_above(scores, container) if not blocks or attached(h, root)]
+        title = _heading_title(headings, head.site_name, html_title, rules)
     removed += strip_chrome(root, container, scores, rules)
-    title = head.title or record.title or heading or metadata.clean_title(html_title, head.site_name)
+    title = title or metadata.clean_title(html_title, head.site_name)
     if title and head.site_name and "".join(title.split()) == "".join(head.site_name.split()):
         title = None  # the <title> of many county pages is only the site's name
     paragraphs, lines, dropped = _filter(clean_paragraphs(paragraphs_of(container)), title, rules)
@@ -234,12 +247,7 @@ def _header_lines(holders: list[html.HtmlElement], scores: Scores) -> list[str]:
 
 
 def _heading_title(
-    headings: list[html.HtmlElement],
-    container: html.HtmlElement,
-    scores: Scores,
-    html_title: str | None,
-    site_name: str | None,
-    rules: ChromeRules,
+    headings: list[html.HtmlElement], site_name: str | None, html_title: str | None, rules: ChromeRules
 ) -> str | None:
     """The article's own heading, among the headings above the body (or at its very top).
 
@@ -249,11 +257,8 @@ def _heading_title(
     county portals put only the site name in ``<title>``.
     """
     page_title = "".join((html_title or "").split())
-    start = scores.position(container)
     nearest = repeated = None
     for element in headings:
-        if scores.position(element) > start + 2:
-            break
         text = clean_paragraph(element.text_content())
         squeezed = "".join(text.split())
         if not 6 <= len(squeezed) <= 150 or squeezed == site_name or metadata.is_meta_line(text):

@@ -114,6 +114,7 @@ class ChromeRules:
     body_ids: tuple[str, ...] = DEFAULT_BODY_IDS
     body_xpath: str | None = None
     max_chrome_chars: int = MAX_CHROME_CHARS
+    chrome_tag_set: frozenset[str] = field(init=False, repr=False, compare=False)
     chrome_token_set: frozenset[str] = field(init=False, repr=False, compare=False)
     _text_res: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _widget_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -135,6 +136,7 @@ class ChromeRules:
             r"^(?:[\s\[\]【】()（）|｜/·•:：,，、<>《》\-—_]|" + "|".join(map(re.escape, words)) + r")+$",
             re.IGNORECASE,
         )
+        object.__setattr__(self, "chrome_tag_set", frozenset(self.chrome_tags))
         object.__setattr__(self, "chrome_token_set", frozenset(t.lower() for t in self.chrome_tokens))
         object.__setattr__(self, "_text_res", text_res)
         object.__setattr__(self, "_widget_re", widget_re)
