@@ -67,11 +67,11 @@ def attachment_type(url: str, content_type: str | None = None, body: bytes = b""
 
 def extension_type(url: str) -> str | None:
     """The attachment type a link's URL promises, or ``None`` for an ordinary page link."""
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    name = path.rsplit("/", 1)[-1]
-    if "." not in name:
+    path = url.partition("?")[0].partition("#")[0]
+    _, dot, extension = path.rpartition(".")
+    if not dot or "/" in extension:  # no dot in the last path segment
         return None
-    return _EXTENSIONS.get(name.rsplit(".", 1)[-1].lower())
+    return _EXTENSIONS.get(extension.lower())
 
 
 def extract_attachment(body: bytes, url: str, content_type: str | None = None) -> AttachmentText:

@@ -231,7 +231,7 @@ def _flush(out: list[str], buffer: list[str]) -> None:
     """End a paragraph. Tabs in page text are blanks: a tab only separates the cells of a data-table row."""
     if buffer:
         text = "".join(buffer)
-        if text.strip():
+        if not text.isspace():
             out.append(text.replace("\t", " "))
         buffer.clear()
 

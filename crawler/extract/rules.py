@@ -171,7 +171,12 @@ class ChromeRules:
         """Whether a whole paragraph is furniture by its text alone."""
         if len(paragraph) > self.max_chrome_chars or paragraph.count("，") + paragraph.count("。") + paragraph.count("；") >= 2:
             return False
-        return self._widget_re.match(paragraph) is not None or any(r.search(paragraph) is not None for r in self._text_res)
+        if self._widget_re.match(paragraph) is not None:
+            return True
+        for pattern in self._text_res:
+            if pattern.search(paragraph) is not None:
+                return True
+        return False
 
 
 def _alternations(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
