@@ -6,6 +6,7 @@ import io
 import shutil
 
 import docx
+import pytest
 
 from crawler.extract import extract, extract_attachment
 from crawler.textnorm import content_hash
@@ -101,6 +102,22 @@ def test_attachment_links_found_on_the_page_and_in_trs_script():
         ("http://127.0.0.1/files/table.docx", "统计表", "docx"),
     ]
     assert result.published == "2024-03-28"
+
+
+@pytest.mark.parametrize(
+    ("href", "kind"),
+    [
+        ("/files/报告.PDF?v=1.2", "pdf"),
+        ("/files/table.docx#page=2", "docx"),
+        ("/zwgk/2024.05/report", None),  # a dot in a directory is no extension
+        ("/zwgk/t20240328_1.html", None),
+        ("/download?file=a.pdf", None),  # the query is not the file name
+    ],
+)
+def test_attachment_type_is_the_link_file_names_extension(href, kind):
+    page = f"<html><body><div id='zoom'><p>2023年，县政府全面推进依法行政。<a href='{href}'>附件</a></p></div></body></html>"
+    result = extract(page.encode(), "http://127.0.0.1/zwgk/a.html")
+    assert [a.type for a in result.attachments] == ([kind] if kind else [])
 
 
 def test_pdf_served_as_html_is_read_as_pdf():

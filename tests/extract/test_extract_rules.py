@@ -185,3 +185,20 @@ def test_region_from_the_footer_sponsor_when_nothing_else_names_the_county():
     assert plain.region is None
     assert (with_footer.region, with_footer.region_code) == ("陕西省汉中市汉台区", "610702")
     assert with_footer.paragraphs == BODY
+
+
+def test_code_form_controls_media_and_hidden_elements_are_not_text_but_the_text_around_them_is():
+    inside = (
+        "<p>第一段，正文内容。<script>var a = '脚本文字';</script>紧随脚本的正文，保留。</p>"
+        "<form action='/s'><p>表单里的正文，保留。</p><input value='输入框'><select><option>选项文字</option></select>"
+        "<textarea>文本框文字</textarea><button>按钮文字</button></form>"
+        "<p style='color: red; display : none'>隐藏的段落，不要。</p><p hidden>属性隐藏，不要。</p>"
+        "<div aria-hidden='true'>读屏隐藏，不要。</div><noscript>请启用脚本，不要。</noscript>"
+        "<style>.x { color: red }</style><iframe src='/x'></iframe><svg><text>矢量图文字</text></svg>"
+    )
+    result = extract(page(extra_inside=inside), "http://127.0.0.1/a.html")
+    assert "第一段，正文内容。紧随脚本的正文，保留。" in result.paragraphs
+    assert "表单里的正文，保留。" in result.paragraphs
+    for gone in ("脚本文字", "输入框", "选项文字", "文本框文字", "按钮文字", "隐藏", "请启用脚本", "color", "矢量图文字"):
+        assert gone not in result.text
+    assert result.paragraphs[:len(BODY)] == BODY
