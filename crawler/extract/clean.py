@@ -22,13 +22,10 @@ _NON_TEXT_TAGS = (
 # Elements that go but whose content stays in the flow (a <form> often wraps a whole page).
 _UNWRAPPED_TAGS = ("form",)
 
-# Costly on large pages, so written for libxml2's evaluator: ``/descendant::*`` is one walk
-# where ``//*`` evaluates the predicates per parent, and the cheap attribute test comes first
-# since most elements carry none of the three attributes.
-_HIDDEN = etree.XPath(
-    "/descendant::*[@style or @hidden or @aria-hidden]"
-    "[contains(translate(@style, ' ', ''), 'display:none') or @hidden or @aria-hidden='true']"
-)
+# Elements that may be hidden: libxml2 finds the few carrying one of the attributes (one
+# ``/descendant::`` walk; ``//*`` would evaluate the predicate per parent), Python reads their
+# values (``translate()`` in XPath costs more than the whole walk on style-heavy pages).
+_MAY_BE_HIDDEN = etree.XPath("/descendant::*[@style or @hidden or @aria-hidden]")
 
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _FURNITURE_TAGS = frozenset("div ul ol dl section table span p form a img iframe".split())
@@ -108,8 +105,8 @@ def remove(element: html.HtmlElement) -> None:
 def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
     """Drop hidden elements, non-text markup and the rules' ``chrome_xpath``; return how many went."""
     removed = 0
-    for element in _HIDDEN(root):
-        if element.getparent() is not None and element.tag not in ("html", "body"):
+    for element in _MAY_BE_HIDDEN(root):
+        if _is_hidden(element) and element.getparent() is not None and element.tag not in ("html", "body"):
             remove(element)
             removed += 1
     # One C-level pass each (tails are kept), where a general-purpose HTML sanitiser walks
@@ -122,6 +119,15 @@ def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
                 remove(element)
                 removed += 1
     return removed
+
+
+def _is_hidden(element: html.HtmlElement) -> bool:
+    """``display:none`` (blanks ignored), ``hidden`` or ``aria-hidden="true"``."""
+    return (
+        "display:none" in (element.get("style") or "").replace(" ", "")
+        or element.get("hidden") is not None
+        or element.get("aria-hidden") == "true"
+    )
 
 
 def is_structural_chrome(element: html.HtmlElement, rules: ChromeRules) -> bool:
