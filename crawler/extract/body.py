@@ -69,9 +69,9 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
     An element's own text is its ``text`` plus the ``tail`` of each child; tails are booked
     to the parent when the child is visited, so every element is touched once. The same
     pass notes, for the metadata readers, the elements whose own text matches ``watch``, so
-    that they need no tree scans of their own. This is the one walk over the whole tree, so
-    it keeps the pairs of (element's totals, parent's totals) to sum up rather than looking
-    them up again.
+    that they need no tree scans of their own. The walk touches every element, so it keeps
+    the pairs of (element's totals, parent's totals) to sum up rather than looking them up
+    again.
     """
     totals: dict[html.HtmlElement, list[float]] = {}
     linked: set[html.HtmlElement] = set()

@@ -2,7 +2,8 @@
 
 Markup that is never text (scripts, styles, form controls, frames, embedded media) is
 removed with its content; the structural pass then removes the page furniture that the rule
-table names by tag, class/id or XPath. Elements hidden with ``display:none`` go first.
+table names by tag, class/id or XPath. Hidden elements (``display:none``, ``hidden``,
+``aria-hidden="true"``) go first.
 """
 
 from __future__ import annotations
