@@ -27,7 +27,7 @@ from crawler.extract.body import (
     strip_chrome,
 )
 from crawler.extract.classify import classify
-from crawler.extract.clean import clean, is_structural_chrome, parse, remove
+from crawler.extract.clean import clean, is_structural_chrome, parse, remove, text_of
 from crawler.extract.encoding import utf8_body
 from crawler.extract.model import Attachment, Extraction
 from crawler.extract.rules import ChromeRules
@@ -240,7 +240,7 @@ def _header_lines(holders: list[html.HtmlElement], scores: Scores) -> list[str]:
         if element is None or element in seen or scores.size(element) > _MAX_HEADER_CHARS:
             continue
         seen.add(element)
-        raw = element.text_content().strip()
+        raw = text_of(element).strip()
         if metadata.is_meta_line(raw):
             lines.append(clean_paragraph(raw))
     return lines
@@ -259,7 +259,7 @@ def _heading_title(
     page_title = "".join((html_title or "").split())
     nearest = repeated = None
     for element in headings:
-        text = clean_paragraph(element.text_content())
+        text = clean_paragraph(text_of(element))
         squeezed = "".join(text.split())
         if not 6 <= len(squeezed) <= 150 or squeezed == site_name or metadata.is_meta_line(text):
             continue
@@ -279,7 +279,7 @@ def _sponsor(scores: Scores) -> str | None:
     Only short blocks count: a report sentence about who 主办ed a training is no footer.
     """
     for element in scores.watched:
-        if scores.size(element) <= _MAX_HEADER_CHARS and (match := _SPONSOR.search(element.text_content())):
+        if scores.size(element) <= _MAX_HEADER_CHARS and (match := _SPONSOR.search(text_of(element))):
             return match[1]
     return None
 
@@ -287,7 +287,7 @@ def _sponsor(scores: Scores) -> str | None:
 def _beian_region(holders: list[html.HtmlElement]) -> str | None:
     """The county code that opens a 公网安备 number: the police bureau that registered the site."""
     for element in holders:
-        if match := _BEIAN.search(element.text_content()):
+        if match := _BEIAN.search(text_of(element)):
             return match[1]
     return None
 
@@ -328,7 +328,7 @@ def _attachment(anchor: html.HtmlElement, url: str) -> Attachment | None:
     kind = attachment_files.extension_type(href)
     if kind is None:
         return None
-    name = clean_paragraph(anchor.text_content()) or anchor.get("title") or href.rsplit("/", 1)[-1]
+    name = clean_paragraph(text_of(anchor)) or anchor.get("title") or href.rsplit("/", 1)[-1]
     return Attachment(url=urljoin(url, href), name=name, type=kind)
 
 

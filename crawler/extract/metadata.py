@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 
-from lxml import etree, html
+from lxml import html
+
+from crawler.extract.clean import text_of
 
 # label (whitespace removed) -> field
 LABELS: dict[str, str] = {
@@ -227,7 +229,7 @@ def find_meta_blocks(
         for block in [holder, *blocks] if holder.tag in _RECORD_TAGS else blocks:
             if block in records or size(block) >= _MAX_RECORD_CHARS:
                 break
-            records[block] = _strong_count(block.text_content()) >= 2
+            records[block] = _strong_count(text_of(block)) >= 2
     chosen = [block for block, is_record in records.items() if is_record]
     inner = {block for block in chosen if not any(other in chosen for other in block.iterdescendants(*_RECORD_TAGS))}
     return [block for block in chosen if block in inner]
@@ -269,8 +271,8 @@ def _leaf_texts(block: html.HtmlElement) -> list[str]:
     """
     cells = [cell for cell in block.iterdescendants(*_CELL_TAGS) if next(cell.iterdescendants(*_CELL_TAGS), None) is None]
     if not cells:
-        return [block.text_content()]
-    return [cell.text_content() for cell in cells]
+        return [text_of(block)]
+    return [text_of(cell) for cell in cells]
 
 
 def signature(paragraphs: list[str]) -> tuple[str | None, str | None]:
