@@ -84,7 +84,7 @@ def score_tree(root: html.HtmlElement, watch: re.Pattern[str] | None = None) -> 
         tail = element.tail
         if above is not None and tail and not tail.isspace():
             _book(above, tail, parent_linked)
-            if watch is not None and watch.search(tail):
+            if watch is not None and parent not in watched and watch.search(tail):
                 watched[parent] = None
         tag = element.tag
         if tag in _SKIP_TAGS:
