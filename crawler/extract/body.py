@@ -266,7 +266,8 @@ def _walk(element: html.HtmlElement, out: list[str], buffer: list[str]) -> None:
 
 
 def _cell_text(cell: html.HtmlElement) -> str:
-    return " ".join(part.strip() for part in cell.itertext() if part.strip()).replace("\t", " ")
+    parts = (part.strip() for part in cell.itertext())
+    return " ".join(part for part in parts if part).replace("\t", " ")
 
 
 def _is_data_table(table: html.HtmlElement) -> bool:

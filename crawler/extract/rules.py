@@ -115,6 +115,8 @@ class ChromeRules:
     body_xpath: str | None = None
     max_chrome_chars: int = MAX_CHROME_CHARS
     chrome_tag_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    body_id_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    body_class_set: frozenset[str] = field(init=False, repr=False, compare=False)
     chrome_token_set: frozenset[str] = field(init=False, repr=False, compare=False)
     _text_res: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _widget_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -137,6 +139,8 @@ class ChromeRules:
             re.IGNORECASE,
         )
         object.__setattr__(self, "chrome_tag_set", frozenset(self.chrome_tags))
+        object.__setattr__(self, "body_id_set", frozenset(self.body_ids))
+        object.__setattr__(self, "body_class_set", frozenset(self.body_classes))
         object.__setattr__(self, "chrome_token_set", frozenset(t.lower() for t in self.chrome_tokens))
         object.__setattr__(self, "_text_res", text_res)
         object.__setattr__(self, "_widget_re", widget_re)
@@ -162,10 +166,10 @@ class ChromeRules:
 
     def is_body_hint(self, element: etree._Element) -> bool:
         """Whether the element carries a known body-container class or id."""
-        if element.get("id") in self.body_ids:
+        if element.get("id") in self.body_id_set:
             return True
         classes = element.get("class")
-        return bool(classes) and any(name in self.body_classes for name in classes.split())
+        return bool(classes) and not self.body_class_set.isdisjoint(classes.split())
 
     def is_chrome_text(self, paragraph: str) -> bool:
         """Whether a whole paragraph is furniture by its text alone."""
