@@ -21,11 +21,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-# Characters that render as nothing or as a blank but are not matched by ``\s``.
+# Characters that render as nothing or as a blank but are not whitespace to ``str.split``.
+# (``str.split()`` with no argument splits on exactly the characters ``\s`` matches in a
+# ``str`` pattern, and is several times faster than ``re.sub`` on the extraction's hot path.)
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-_BLANKS = re.compile(r"\s+")
 
 
 def _visible(text: str) -> str:
@@ -41,7 +42,7 @@ def clean_paragraph(text: str) -> str:
     separates table cells (a table row is one tab-separated line), so tabs are kept and
     each cell is cleaned on its own.
     """
-    cells = [_BLANKS.sub(" ", _visible(cell)).strip() for cell in text.split("\t")]
+    cells = [" ".join(_visible(cell).split()) for cell in text.split("\t")]
     return "\t".join(cells) if any(cells) else ""
 
 
@@ -56,9 +57,18 @@ def canonical_text(paragraphs: Iterable[str]) -> str:
     return "\n".join(clean_paragraphs(paragraphs))
 
 
+def _nfkc(line: str) -> str:
+    return line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+
+
 def hash_key(text: str) -> str:
-    """The string the content hash is taken over: NFKC-normalised, with no whitespace."""
-    return _BLANKS.sub("", unicodedata.normalize("NFKC", _visible(text)))
+    """The string the content hash is taken over: NFKC-normalised, with no whitespace.
+
+    NFKC is applied line by line and only to lines that are not already normalised: most
+    lines of a Chinese report are, and normalising costs about 100 ns a character. (A line
+    break is a starter, so nothing composes across it: the result equals NFKC of the whole.)
+    """
+    return "".join("".join(map(_nfkc, _visible(text).split("\n"))).split())
 
 
 def content_hash(text: str) -> str:

@@ -11,17 +11,25 @@ from __future__ import annotations
 import re
 
 from lxml import etree, html
+from lxml_html_clean import Cleaner
 
 from crawler.extract.rules import ChromeRules
 
-# Elements whose content is never page text: removed with their content, their tail kept.
-# Comments and processing instructions are already dropped by the parser.
-_NON_TEXT_TAGS = (
-    "script", "style", "noscript", "template", "svg", "canvas", "video", "audio", "map", "iframe", "frame",
-    "frameset", "object", "embed", "applet", "button", "input", "select", "textarea",
+# lxml-html-clean's Cleaner drops what is never page text: scripts, styles, comments and
+# processing instructions, form controls (a <form> itself is unwrapped: it often wraps a
+# whole page), and the media and frame elements named in kill_tags, each with its content
+# and with its tail kept. Everything a sanitiser would also do is off: <meta> tags, class,
+# id and custom attributes, unknown tags and the page structure are what the metadata and
+# body steps read, and rewriting javascript: links costs a tree walk the text never needs.
+_CLEANER = Cleaner(
+    scripts=True, javascript=False, comments=True, style=True, inline_style=False, links=False, meta=False,
+    page_structure=False, processing_instructions=True, embedded=False, frames=False, forms=True,
+    annoying_tags=False, remove_unknown_tags=False, safe_attrs_only=False,
+    kill_tags=(
+        "noscript", "template", "svg", "canvas", "video", "audio", "map", "iframe", "frame", "frameset",
+        "object", "embed", "applet",
+    ),
 )
-# Elements that go but whose content stays in the flow (a <form> often wraps a whole page).
-_UNWRAPPED_TAGS = ("form",)
 
 # Elements that may be hidden: libxml2 finds the few carrying one of the attributes (one
 # ``/descendant::`` walk; ``//*`` would evaluate the predicate per parent), Python reads their
@@ -119,10 +127,7 @@ def clean(root: html.HtmlElement, rules: ChromeRules) -> int:
         if _is_hidden(element) and element.getparent() is not None and element.tag not in ("html", "body"):
             remove(element)
             removed += 1
-    # One C-level pass each (tails are kept), where a general-purpose HTML sanitiser walks
-    # the tree in Python for options the extraction does not need.
-    etree.strip_elements(root, *_NON_TEXT_TAGS, with_tail=False)
-    etree.strip_tags(root, *_UNWRAPPED_TAGS)
+    _CLEANER(root)
     for xpath in rules.compiled_chrome_xpath:
         for element in xpath(root):
             if isinstance(element, html.HtmlElement) and element.getparent() is not None:
