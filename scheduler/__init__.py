@@ -10,5 +10,5 @@ The modules, in the order a night goes:
 * :mod:`scheduler.history`: job runs in the archive's ``runs`` table;
 * :mod:`scheduler.health`: per-portal health and flags for ``crawler status``.
 
-Nothing here imports Scrapy or Twisted; see docs/scheduler.md for operations.
+Nothing here imports Scrapy or Twisted; see "The nightly scheduler" in docs/operations.md.
 """

@@ -2,7 +2,7 @@
 
 Exit codes of ``run``: 0 stopped by SIGTERM/SIGINT (or stopped while standing by); 1 an
 error (archive unusable, scheduler lock lost); 3 another scheduler is already active on the
-archive (without ``--standby``). See docs/scheduler.md for running it under systemd.
+archive (without ``--standby``). See docs/operations.md (The nightly scheduler) for running it under systemd.
 """
 
 from __future__ import annotations
