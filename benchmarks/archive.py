@@ -1,12 +1,13 @@
 """Archive speed on SQLite and PostgreSQL in one run: ingest, search latency, cost of an unchanged page.
 
-    .venv/bin/python benchmarks/archive.py [--versions 100000] [--backends sqlite,postgresql]
+    .venv/bin/python benchmarks/archive.py [--versions 100000] [--batch 100] [--backends sqlite,postgresql]
 
 For each backend a fresh archive is migrated, then:
 
 1. ingest: ``--versions`` synthetic report versions (a quarter of the documents get several
-   versions) through ``Archive.record`` — one transaction per page, as the crawl writes — and
-   report rows/s;
+   versions) through ``Archive.record_many``, ``--batch`` pages per transaction, and report
+   rows/s; then ``--single`` more through ``Archive.record``, one transaction per page as
+   the crawl writes, on the full archive;
 2. search: ``--queries`` searches (two-character terms, longer phrases, with and without a
    region or year filter) through :func:`storage.query.search`, p50/p95 latency. Baseline: the
    same terms as ``LIKE '%term%'`` over the latest texts (what a database without our index
@@ -74,15 +75,18 @@ def synthetic_text(rng: random.Random, document: int) -> list[str]:
     ]
 
 
-def ingest(archive: Archive, versions: int, seed: int) -> tuple[float, int]:
+def ingest(archive: Archive, versions: int, seed: int, batch: int = 1, first: int = 0) -> tuple[float, int]:
+    """Record ``versions`` synthetic versions of documents numbered from ``first``, ``batch`` pages per transaction."""
     rng = random.Random(seed)
     regions = county_regions()
     documents = versions * 4 // 5  # a quarter of the documents are edited: 1 in 5 records is a new version
     started = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
-    plan = [(d, 0) for d in range(documents)] + [(rng.randrange(documents), 1) for _ in range(versions - documents)]
+    plan = [(first + d, 0) for d in range(documents)]
+    plan += [(first + rng.randrange(documents), 1) for _ in range(versions - documents)]
     texts: dict[int, list[str]] = {}
     meta: dict[int, tuple[str, int]] = {}
-    t0 = time.perf_counter()
+    pending: list[ReportRecord] = []
+    elapsed = 0.0  # in the archive only, not in making up the texts
     for step, (document, edit) in enumerate(plan):
         if edit:
             paragraphs = texts[document]
@@ -92,13 +96,21 @@ def ingest(archive: Archive, versions: int, seed: int) -> tuple[float, int]:
             meta[document] = (rng.choice(regions).code, rng.randint(2019, 2024))
         body = "\n".join(texts[document])
         code, year = meta[document]
-        archive.record(ReportRecord(
+        pending.append(ReportRecord(
             portal=f"bench_{document % 200:03d}", url=f"http://127.2.{document // 60000}.{document % 250}/{document}.html",
             fetched_at=started + dt.timedelta(seconds=step), text=body, content_hash=content_hash(body),
             title=f"{year}年法治政府建设情况报告", report_year=year, region_code=code, region=code,
             kind="annual_rule_of_law_report",
         ))
-    return time.perf_counter() - t0, documents
+        if len(pending) == batch or step == len(plan) - 1:
+            t0 = time.perf_counter()
+            if batch == 1:
+                archive.record(pending[0])
+            else:
+                archive.record_many(pending)
+            elapsed += time.perf_counter() - t0
+            pending = []
+    return elapsed, documents
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -161,14 +173,19 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     engine = make_engine(url)
     archive = Archive(engine)
     archive.upgrade()
-    elapsed, documents = ingest(archive, args.versions, args.seed)
+    elapsed, documents = ingest(archive, args.versions, args.seed, args.batch)
     if engine.dialect.name == "postgresql":
         # What autovacuum does on a production server (it is off on the test server): give the
         # planner statistics before measuring searches.
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     print(f"[{name}] ingest: {args.versions} versions of {documents} documents in {elapsed:.1f} s "
-          f"= {args.versions / elapsed:,.0f} versions/s")
+          f"= {args.versions / elapsed:,.0f} versions/s ({args.batch} per transaction)")
+    if args.single:
+        # The crawl's path: Archive.record, one durable transaction per page, on the full archive.
+        single, _ = ingest(archive, args.single, args.seed + 1, first=documents)
+        print(f"[{name}] ingest one page per transaction: {args.single} versions in {single:.1f} s "
+              f"= {args.single / single:,.0f} versions/s")
     ours, baseline = search_latency(engine, args.queries, args.seed)
     print(f"[{name}] search ({len(ours)} queries, limit 20): p50 {percentile(ours, .5) * 1000:.1f} ms, "
           f"p95 {percentile(ours, .95) * 1000:.1f} ms, max {max(ours) * 1000:.1f} ms")
@@ -183,6 +200,9 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=100, help="pages per transaction during ingest (Archive.record_many)")
+    parser.add_argument("--single", type=int, default=2_000,
+                        help="then this many more pages through Archive.record, one transaction each")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--unchanged", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)

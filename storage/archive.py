@@ -20,20 +20,24 @@ import collections
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select, text, union_all, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import migrate, search, similarity
-from storage.db import describe, translate_errors, write_transaction
+from storage.db import describe, is_deadlock, translate_errors, write_transaction
 from storage.errors import ArchiveError
 from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, MinhashBucket, Portal, Run, Version
 from storage.records import FetchRecord, Outcome, RecordResult, ReportRecord
 
 
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+logger = logging.getLogger(__name__)
+
+# How often a batch aborted by PostgreSQL's deadlock detector is tried again.
+_DEADLOCK_RETRIES = 5
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -161,9 +165,31 @@ class Archive:
         * NEW_DOCUMENT: a new URL with a new text. If its MinHash similarity to an archived text
           reaches the threshold, it is linked (``near_duplicate_of``), not merged.
         """
-        portal_id = self._portal_id(report.portal, utc(report.fetched_at))
-        with write_transaction(self.engine) as connection:
-            return self._record(connection, report, portal_id)
+        return self.record_many([report])[0]
+
+    def record_many(self, reports: Sequence[ReportRecord]) -> list[RecordResult]:
+        """Record several fetched reports in one transaction; their results, in order.
+
+        Each report gets exactly the outcome :meth:`record` would give it, one after the
+        other (a later report sees what an earlier one in the batch wrote), with the same
+        guarantees against concurrent writers. What a batch saves is the durable commit and
+        the search-index flush per page, which dominate the cost of recording on PostgreSQL.
+        The batch is atomic: if any report fails, none is recorded.
+
+        On PostgreSQL a batch holds the locks of all its pages until it commits, so two
+        writers can wait on each other; the database then aborts one of them, and that
+        one's batch is retried from the start (nothing of it was written).
+        """
+        portal_ids = [self._portal_id(report.portal, utc(report.fetched_at)) for report in reports]
+        for attempt in range(_DEADLOCK_RETRIES + 1):
+            try:
+                with write_transaction(self.engine) as connection:
+                    return [self._record(connection, report, portal_id) for report, portal_id in zip(reports, portal_ids)]
+            except ArchiveError as exc:
+                if attempt == _DEADLOCK_RETRIES or not is_deadlock(exc):
+                    raise
+                logger.info("deadlock with another writer on %s, retrying a batch of %d", describe(self.engine.url), len(reports))
+        raise AssertionError("unreachable")
 
     def mark_removed(self, url: str, when: dt.datetime, reason: str) -> bool:
         """Mark the document at ``url`` as removed since ``when``; ``True`` if it was present until now."""
@@ -199,57 +225,47 @@ class Archive:
 
     def _record(self, connection: Connection, report: ReportRecord, portal_id: int | None) -> RecordResult:
         seen = utc(report.fetched_at)
+        statements = _statements(connection)
         if connection.dialect.name == "postgresql":
-            connection.execute(_PG_LOCK, {"key": "url:" + report.url})
-            connection.execute(_PG_LOCK, {"key": "content:" + report.content_hash})
+            # One round trip; the URL's lock is always taken before the text's.
+            connection.execute(_PG_LOCKS, {"url": "url:" + report.url, "content": "content:" + report.content_hash})
         self._insert_fetch(connection, _fetch_of(report))
         current = self._current(connection, report.url)
         if current is not None and current.content_hash == report.content_hash:
             self._seen_again(connection, current, seen)
             return RecordResult(Outcome.UNCHANGED, current.document_id, current.version_id)
 
-        sig = self._store_content(connection, report, seen)
+        stored, sig = self._store_content(connection, report, seen)
         if current is not None:
             version_id = self._add_version(connection, current.document_id, current.latest_seq + 1, report, seen)
-            connection.execute(
-                update(Document)
-                .where(Document.id == current.document_id)
-                .values(
-                    latest_seq=current.latest_seq + 1,
-                    status="present",
-                    removed_since=None,
-                    removed_reason=None,
-                    # What the new version does not say, the document keeps from the earlier ones.
-                    **{key: value for key, value in _describe(report).items() if value is not None},
-                )
-            )
+            connection.execute(_NEW_LATEST, {"document_id": current.document_id, "seq": current.latest_seq + 1, **_describe(report, "new_")})
             search.index_document(connection, current.document_id, report.text)
             return RecordResult(Outcome.NEW_VERSION, current.document_id, version_id)
 
-        owner = _first_owner(connection, report.content_hash)
+        # A text stored by this very transaction belongs to no version yet: no owner to look for.
+        owner = None if stored else _first_owner(connection, report.content_hash)
         if owner is not None:
-            connection.execute(_insert(connection, DocumentUrl).values(url=report.url, document_id=owner.document_id, first_seen=seen))
-            connection.execute(update(Version).where(Version.id == owner.id).values(last_seen=seen))
+            connection.execute(statements.insert_url, {"url": report.url, "document_id": owner.document_id, "first_seen": seen})
+            connection.execute(_BUMP_LAST_SEEN, {"version_id": owner.id, "seen": seen})
             return RecordResult(Outcome.DUPLICATE, owner.document_id, owner.id, duplicate_of=owner.document_id)
 
         near = self._near_duplicate(connection, report.content_hash, sig)
         document_id = connection.execute(
-            _insert(connection, Document)
-            .values(
-                portal_id=portal_id,
-                canonical_url=report.url,
-                status="present",
-                latest_seq=1,
-                first_seen=seen,
-                near_duplicate_of=near[0] if near else None,
-                similarity=near[1] if near else None,
+            statements.insert_document,
+            {
+                "portal_id": portal_id,
+                "canonical_url": report.url,
+                "status": "present",
+                "latest_seq": 1,
+                "first_seen": seen,
+                "near_duplicate_of": near[0] if near else None,
+                "similarity": near[1] if near else None,
                 **_describe(report),
-            )
-            .returning(Document.id)
+            },
         ).scalar_one()
-        connection.execute(_insert(connection, DocumentUrl).values(url=report.url, document_id=document_id, first_seen=seen))
+        connection.execute(statements.insert_url, {"url": report.url, "document_id": document_id, "first_seen": seen})
         version_id = self._add_version(connection, document_id, 1, report, seen)
-        search.index_document(connection, document_id, report.text)
+        search.index_document(connection, document_id, report.text, new=True)
         return RecordResult(Outcome.NEW_DOCUMENT, document_id, version_id, near_duplicate_of=near[0] if near else None)
 
     def _current(self, connection: Connection, url: str) -> Row | None:
@@ -266,28 +282,25 @@ class Archive:
                 .values(status="present", removed_since=None, removed_reason=None)
             )
 
-    def _store_content(self, connection: Connection, report: ReportRecord, seen: dt.datetime) -> bytes | None:
-        """Store the text once per hash; returns its MinHash signature when this call stored it."""
+    def _store_content(self, connection: Connection, report: ReportRecord, seen: dt.datetime) -> tuple[bool, bytes | None]:
+        """Store the text once per hash: ``(stored by this call, its MinHash signature if so)``."""
         exists = connection.execute(_CONTENT_EXISTS, {"hash": report.content_hash}).first()
         if exists is not None:
-            return None
+            return False, None
         sig = similarity.signature(report.text)
         inserted = connection.execute(
             _statements(connection).insert_content,
             {"hash": report.content_hash, "text": report.text, "length": len(report.text), "minhash": sig, "created_at": seen},
         ).first()
         if inserted is not None and sig is not None:
-            connection.execute(
-                _statements(connection).insert_bucket,
-                [{"bucket": bucket, "content_hash": report.content_hash} for bucket in similarity.buckets(sig)],
-            )
-        return sig
+            connection.execute(_statements(connection).insert_buckets, {"hash": report.content_hash, **_band_params(sig)})
+        return inserted is not None, sig if inserted is not None else None
 
     def _near_duplicate(self, connection: Connection, content_hash: str, sig: bytes | None) -> tuple[int, float] | None:
         """The archived document most similar to ``sig`` at or above the threshold, with its similarity."""
         if sig is None:
             return None
-        mates = connection.execute(_BUCKET_MATES, {f"b{band}": bucket for band, bucket in enumerate(similarity.buckets(sig))})
+        mates = connection.execute(_BUCKET_MATES, _band_params(sig))
         shared = collections.Counter(hash_ for (hash_,) in mates if hash_ != content_hash)
         hashes = [hash_ for hash_, count in shared.items() if count >= similarity.MIN_SHARED_BUCKETS]
         if not hashes:
@@ -396,6 +409,25 @@ _CURRENT = (
     .where(DocumentUrl.url == bindparam("url"))
 )
 _CURRENT_LOCKED = _CURRENT.with_for_update(of=Document, key_share=True)
+_PG_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(:url, 0)), pg_advisory_xact_lock(hashtextextended(:content, 0))"
+)
+# A new latest version: what it does not say (a NULL), the document keeps from the earlier ones.
+_NEW_LATEST = (
+    update(Document)
+    .where(Document.id == bindparam("document_id"))
+    .values(
+        latest_seq=bindparam("seq"),
+        status="present",
+        removed_since=None,
+        removed_reason=None,
+        **{
+            column: func.coalesce(bindparam(f"new_{column}", type_=Document.__table__.c[column].type), Document.__table__.c[column])
+            for column in ("issuer", "region", "region_code", "report_year", "kind")
+        },
+    )
+)
+
 _CONTENT_EXISTS = select(Content.hash).where(Content.hash == bindparam("hash"))
 # One equality lookup per band, not `bucket IN (...)`: each branch uses the primary key
 # whatever the planner's statistics say (with none, PostgreSQL priced the IN list as a scan).
@@ -410,6 +442,10 @@ _SIGNATURES = select(Content.hash, Content.minhash).where(
 _VERSIONS_OF = select(Version.document_id, Version.id, Version.seq).where(Version.content_hash == bindparam("hash"))
 
 
+def _band_params(sig: bytes) -> dict[str, int]:
+    return {f"b{band}": bucket for band, bucket in enumerate(similarity.buckets(sig))}
+
+
 def _first_owner(connection: Connection, content_hash: str) -> Row | None:
     """The version of the oldest document that has this text (its latest such version), if any."""
     rows = connection.execute(_VERSIONS_OF, {"hash": content_hash}).all()
@@ -417,12 +453,22 @@ def _first_owner(connection: Connection, content_hash: str) -> Row | None:
 _BUMP_LAST_SEEN = update(Version).where(Version.id == bindparam("version_id")).values(last_seen=bindparam("seen"))
 
 
+_BAND_ROWS = union_all(
+    *(
+        select(bindparam(f"b{band}", type_=MinhashBucket.bucket.type).label("bucket"), bindparam("hash", type_=Content.hash.type))
+        for band in range(similarity.BANDS)
+    )
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class _DialectStatements:
     insert_content: Any
-    insert_bucket: Any
     insert_version: Any
     insert_fetch: Any
+    insert_document: Any
+    insert_url: Any
+    insert_buckets: Any
 
 
 @functools.cache
@@ -430,9 +476,16 @@ def _dialect_statements(dialect: str) -> _DialectStatements:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return _DialectStatements(
         insert_content=insert(Content).on_conflict_do_nothing(index_elements=[Content.hash]).returning(Content.hash),
-        insert_bucket=insert(MinhashBucket).on_conflict_do_nothing(),
         insert_version=insert(Version).returning(Version.id),
         insert_fetch=insert(Fetch),
+        insert_document=insert(Document).returning(Document.id),
+        insert_url=insert(DocumentUrl),
+        # All bands of a signature in one statement, not an executemany of one row per band (a
+        # round trip each on PostgreSQL). INSERT ... SELECT, because a multi-row VALUES cannot be
+        # cached and was compiled anew on every call.
+        insert_buckets=insert(MinhashBucket)
+        .from_select(["bucket", "content_hash"], _BAND_ROWS)
+        .on_conflict_do_nothing(),
     )
 
 
@@ -453,14 +506,14 @@ def _fetch_of(report: ReportRecord) -> FetchRecord:
     )
 
 
-def _describe(report: ReportRecord) -> dict[str, Any]:
-    """What a document is, as its latest version says."""
+def _describe(report: ReportRecord, prefix: str = "") -> dict[str, Any]:
+    """What a document is, as its latest version says (keys prefixed with ``prefix``)."""
     return {
-        "issuer": report.issuer,
-        "region": report.region,
-        "region_code": report.region_code,
-        "report_year": report.report_year,
-        "kind": report.kind,
+        prefix + "issuer": report.issuer,
+        prefix + "region": report.region,
+        prefix + "region_code": report.region_code,
+        prefix + "report_year": report.report_year,
+        prefix + "kind": report.kind,
     }
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from storage.archive import Archive
@@ -27,10 +28,11 @@ def scalar(engine: Engine, statement) -> int:
         return connection.execute(statement).scalar_one()
 
 
-def test_two_processes_recording_at_once_lose_nothing_and_duplicate_nothing(db_url: str, engine: Engine) -> None:
+@pytest.mark.parametrize("batch", [1, 7], ids=["record", "record_many"])
+def test_two_processes_recording_at_once_lose_nothing_and_duplicate_nothing(db_url: str, engine: Engine, batch: int) -> None:
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    processes = [context.Process(target=workers.hammer, args=(db_url, w, barrier, results)) for w in (0, 1)]
+    processes = [context.Process(target=workers.hammer, args=(db_url, w, barrier, results, batch)) for w in (0, 1)]
     for process in processes:
         process.start()
     answers = [answer for _ in processes for answer in results.get(timeout=120)]

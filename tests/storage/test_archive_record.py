@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+
+import pytest
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -171,3 +174,33 @@ def test_runs_and_portals_are_recorded(archive: Archive, engine: Engine) -> None
         document_portal = session.get_one(Document, result.document_id).portal_id
     assert (run.status, run.stats["pages"], run.stats["finished"]) == ("finished", 3, str(T0))
     assert run.finished_at is not None and document_portal == portal_id
+
+
+def test_a_batch_gives_each_page_the_outcome_recording_it_alone_would(archive: Archive, engine: Engine) -> None:
+    edited = report_text("汉台区", paragraphs=30).replace("第7项", "第七项（修订）")
+    pages = [
+        report(URL, report_text("汉台区", paragraphs=30)),
+        report(URL, report_text("汉台区", paragraphs=30), at=T0 + dt.timedelta(hours=1)),
+        report(MIRROR, report_text("汉台区", paragraphs=30)),
+        report(URL + "?near", edited),
+        report(URL, report_text("汉台区", paragraphs=30) + "\n补充说明。", region_code="610702"),
+    ]
+    results = archive.record_many(pages)
+    assert [r.outcome for r in results] == [
+        Outcome.NEW_DOCUMENT, Outcome.UNCHANGED, Outcome.DUPLICATE, Outcome.NEW_DOCUMENT, Outcome.NEW_VERSION]
+    first = results[0].document_id
+    assert results[2].duplicate_of == first and results[3].near_duplicate_of == first and results[4].document_id == first
+    assert (count(engine, Document), count(engine, Version), count(engine, Content), count(engine, Fetch)) == (2, 3, 3, 5)
+    with engine.connect() as connection:
+        assert connection.execute(select(Document.latest_seq, Document.region_code).where(Document.id == first)).one() == (2, "610702")
+
+
+def test_a_batch_with_a_failing_page_records_none_of_it(archive: Archive, engine: Engine) -> None:
+    good = report(URL, report_text("汉台区"))
+    broken = dataclasses.replace(report(MIRROR, report_text("勉县")), text=None)
+    with pytest.raises(TypeError):
+        archive.record_many([good, broken])
+    assert (count(engine, Document), count(engine, Version), count(engine, Content), count(engine, Fetch)) == (0, 0, 0, 0)
+    # The same pages, the broken one fixed, then record as if nothing had happened.
+    assert [r.outcome for r in archive.record_many([good, report(MIRROR, report_text("勉县"))])] == [
+        Outcome.NEW_DOCUMENT, Outcome.NEW_DOCUMENT]

@@ -16,25 +16,28 @@ OWN_DOCUMENTS = 4
 OWN_VERSIONS = 3
 
 
-def hammer(db_url: str, worker: int, barrier: Barrier, results: Queue) -> None:
-    """Record shared pages, mirrors and this worker's own edited pages, interleaved, as fast as possible."""
+def hammer(db_url: str, worker: int, barrier: Barrier, results: Queue, batch: int = 1) -> None:
+    """Record shared pages, mirrors and this worker's own edited pages, interleaved, as fast as possible.
+
+    ``batch`` > 1: the same pages in that order through ``Archive.record_many``, ``batch`` per transaction.
+    """
     archive = Archive(make_engine(db_url))
     at = dt.datetime(2024, 3, 20, tzinfo=dt.UTC)
-    answers = []
-    barrier.wait()
+    records = []
     for i in range(ROUNDS):
-        shared = report(f"http://127.1.0.1/shared/{i}.html", report_text(f"共享{i}"), at=at)
-        mirror = report(f"http://127.1.0.{worker + 2}/mirror/{i}.html", report_text(f"镜像{i}"), at=at)
-        for record in (shared, mirror):
-            result = archive.record(record)
-            answers.append((record.url, result.outcome.value, result.document_id))
+        records.append(report(f"http://127.1.0.1/shared/{i}.html", report_text(f"共享{i}"), at=at))
+        records.append(report(f"http://127.1.0.{worker + 2}/mirror/{i}.html", report_text(f"镜像{i}"), at=at))
         own = i % OWN_DOCUMENTS
         version = i // OWN_DOCUMENTS
         if version < OWN_VERSIONS:
             text = report_text(f"自有{worker}-{own}") + f"\n第{version}次修订。"
-            record = report(f"http://127.1.0.{worker + 2}/own/{own}.html", text, at=at)
-            result = archive.record(record)
-            answers.append((record.url, result.outcome.value, result.document_id))
+            records.append(report(f"http://127.1.0.{worker + 2}/own/{own}.html", text, at=at))
+    barrier.wait()
+    answers = []
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        chunk_results = [archive.record(chunk[0])] if batch == 1 else archive.record_many(chunk)
+        answers.extend((record.url, result.outcome.value, result.document_id) for record, result in zip(chunk, chunk_results))
     results.put(answers)
 
 
