@@ -135,7 +135,8 @@ class Daemon:
             report = sync_jobs(
                 table,
                 desired_jobs(portals, nightly_cron=self.options.nightly_cron, every=self.options.trigger_every),
-                {p.name for p in portals},
+                # An invalid file is still a portal: a typo must not delete its job for good.
+                {p.name for p in portals} | {error.path.stem for error in errors},
                 misfire_grace=self.options.misfire_grace,
             )
         logger.info("jobs: added %s, replaced %s, kept %s, removed %s",

@@ -114,7 +114,8 @@ def sync_jobs(
     * A job whose trigger is unchanged is left alone, with its next run time: a daemon
       restarted after a missed 02:30 still runs the missed harvest (within the misfire grace).
     * A job whose trigger changed is replaced; a paused job stays paused.
-    * A ``portal:`` job whose portal no longer has a valid config is removed. Jobs added with
+    * A ``portal:`` job whose portal no longer has a config file is removed (an invalid file
+      keeps its job: the portal is skipped until the file is fixed). Jobs added with
       ``crawler schedule add`` for portals without a ``schedule`` key are kept.
     * Every job gets :func:`job_settings` with this daemon's misfire grace.
     """

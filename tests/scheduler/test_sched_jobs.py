@@ -123,3 +123,23 @@ def test_the_cli_refuses_what_it_cannot_do(sqlite_url: str, portals_dir: Path, c
     bad_nightly = schedule(sqlite_url, "run", "--nightly", "at 2:30", portals_dir=county.parent)
     assert bad_nightly.exit_code == 2
     assert "'at 2:30' is not a valid 5-field cron expression" in bad_nightly.stderr
+
+
+def test_a_broken_config_keeps_its_job_and_a_deleted_one_loses_it(
+    sqlite_url: str, portals_dir: Path, county: Path, tmp_path: Path
+) -> None:
+    broken = copy_portal(county, "broken_later", schedule="15 4 * * *")
+    deleted = copy_portal(county, "deleted_later", schedule="20 4 * * *")
+    with running_daemon(sqlite_url, portals_dir, tmp_path, name="first") as first:
+        first.wait_log("scheduler running on")
+        assert first.stop() == 0
+    assert {"portal:broken_later", "portal:deleted_later"} <= set(jobs(sqlite_url))
+
+    broken.write_text(broken.read_text(encoding="utf-8") + "\nthis is not TOML\n", encoding="utf-8")
+    deleted.unlink()
+    with running_daemon(sqlite_url, portals_dir, tmp_path, name="second") as second:
+        second.wait_log("scheduler running on")
+        assert second.stop() == 0
+    after = jobs(sqlite_url)
+    assert "portal:broken_later" in after
+    assert "portal:deleted_later" not in after
