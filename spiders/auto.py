@@ -1,37 +1,51 @@
 """``family = "auto"``: pick the family per list page from what the page itself shows.
 
 The detectors are the fingerprints of :doc:`portal-families` §1 (alltheplaces'
-``storefinder_exists`` idea): a Hanweb ``<datastore>`` or ``dataproxy.jsp``, a TRS
-``createPageHTML`` with four arguments or ``TRS_Editor``, a six-argument pager of the .shtml
-platform. A page matching none is read the generic way.
+``storefinder_exists`` idea): a Hanweb ``<datastore>`` or ``dataproxy.jsp`` (and the proxy's
+own answers), a TRS ``createPageHTML`` with four arguments, ``ms-attr-href`` links or
+``TRS_Editor``, a six-argument pager of the .shtml platform. A page matching none is read the
+generic way. The family readers are plain functions of ``(spider, response)``, so this spider
+applies them without being any family's class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import scrapy
 from scrapy.http import TextResponse
 
-from spiders.base import ListLink, PortalSpider, pager_args
-from spiders.hanweb import HanwebSpider
-from spiders.shtml import ShtmlSpider
-from spiders.trs import TrsSpider
+from spiders.base import ListLink, PortalSpider, generic_links, generic_pages, pager_args
+from spiders.hanweb import hanweb_links, hanweb_pages
+from spiders.trs import trs_links
+
+LinkReader = Callable[[PortalSpider, TextResponse], Iterator[ListLink]]
+PageReader = Callable[[PortalSpider, TextResponse], Iterator[scrapy.Request]]
+
+# family -> how its list pages are read: (article links, further list pages).
+READERS: dict[str, tuple[LinkReader, PageReader]] = {
+    "hanweb": (hanweb_links, hanweb_pages),
+    "trs": (trs_links, generic_pages),
+    "shtml": (generic_links, generic_pages),
+    "generic": (generic_links, generic_pages),
+}
 
 
-def detect_family(response: TextResponse) -> type[PortalSpider]:
-    """The family template whose fingerprints ``response`` carries (``PortalSpider`` if none)."""
+def detect_family(response: TextResponse) -> str:
+    """The family whose fingerprints ``response`` carries: a key of :data:`READERS`."""
+    if response.meta.get("dataproxy"):
+        return "hanweb"
     if response.xpath("//script[@type='text/xml'][contains(., 'datastore')]") or "dataproxy.jsp" in response.text:
-        return HanwebSpider
+        return "hanweb"
     for script in response.xpath("//script[not(@src)]/text()").getall():
         for args in pager_args(script):
             if len(args) == 6:
-                return ShtmlSpider
+                return "shtml"
             if len(args) == 4:
-                return TrsSpider
-    if response.xpath("//*[contains(@class, 'TRS_Editor')]"):
-        return TrsSpider
-    return PortalSpider
+                return "trs"
+    if response.xpath("//a[@ms-attr-href] | //*[contains(@class, 'TRS_Editor')]"):
+        return "trs"
+    return "generic"
 
 
 class AutoSpider(PortalSpider):
@@ -39,8 +53,8 @@ class AutoSpider(PortalSpider):
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
         family = detect_family(response)
-        self.crawler.stats.inc_value(f"crawl/auto_family/{family.family}")
-        return family.list_links(self, response)
+        self.crawler.stats.inc_value(f"crawl/auto_family/{family}")
+        return READERS[family][0](self, response)
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        return detect_family(response).list_pages(self, response)
+        return READERS[detect_family(response)][1](self, response)

@@ -30,15 +30,17 @@ from scrapy.settings import BaseSettings
 
 from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.middlewares import _header
 from crawler.portals import Portal, host_allowed
 
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
-# The meta keys of a report request that carry over to its further parts and redirects.
+# The meta keys of a report request that carry over to its further parts and redirects
+# (``parts``: the pages of a split article fetched so far, so a redirected part stays a part).
 _REPORT_META = ("role", "hops", "list_title", "list_date", "list_referer", "dont_redirect",
-                "handle_httpstatus_list", "first_etag", "first_last_modified", "download_maxsize")
+                "handle_httpstatus_list", "first_etag", "first_last_modified", "download_maxsize", "parts")
 
 # Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
 _DATE = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
@@ -92,25 +94,65 @@ def pager_args(script: str) -> Iterator[list[str]]:
         yield [a.strip() for a in args]
 
 
-def pager_urls(base_url: str, args: list[str]) -> list[str]:
-    """The pages a pager call stands for, other than the one it is on.
+def pager_count(args: list[str]) -> int | None:
+    """The page count a pager call announces, or ``None`` when it is not a call :func:`pager_urls` reads."""
+    if len(args) == 4 and args[0].isdigit():
+        return int(args[0])
+    if len(args) == 6 and args[1].isdigit():
+        return int(args[1])
+    return None
+
+
+def pager_urls(base_url: str, args: list[str], limit: int) -> list[str]:
+    """The first ``limit`` pages a pager call stands for, the one it is on included.
 
     Four arguments ``(count, current, name, ext)`` are TRS's zero-based pages (``index.html``,
     ``index_1.html`` … ``index_{count-1}.html``); six ``(div, count, current, name, ext, records)``
     are the .shtml platform's one-based pages (``xxgk_list.shtml``, ``xxgk_list_2.shtml`` …).
-    Anything else (a function definition, a call with variables) yields nothing.
+    Anything else (a function definition, a call with variables) yields nothing. The count is
+    the page's word: ``limit`` (the portal's ``max_pages``) keeps a page that announces a
+    hundred million pages from becoming a hundred million requests.
     """
-    if len(args) == 4 and args[0].isdigit():
-        count, name, ext = int(args[0]), args[2], args[3]
-        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, count)]
-    elif len(args) == 6 and args[1].isdigit():
-        count, name, ext = int(args[1]), args[3], args[4]
-        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(2, count + 1)]
-    else:
+    count = pager_count(args)
+    if count is None:
         return []
+    count = min(count, limit)
+    if len(args) == 4:
+        name, ext = args[2], args[3]
+        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, count)]
+    else:
+        name, ext = args[3], args[4]
+        pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(2, count + 1)]
     if not re.fullmatch(r"[\w\-]+", name) or not re.fullmatch(r"s?html?|jsp|aspx?|php", ext):
         return []
     return [urljoin(base_url, page) for page in pages]
+
+
+def generic_links(spider: PortalSpider, response: TextResponse) -> Iterator[ListLink]:
+    """Article links on a list page; the portal's ``[selectors].list_items`` wins over ``a[href]``.
+
+    The families' readers are functions of ``(spider, response)``, not methods, so the
+    ``auto`` spider can apply whichever family a page shows without being that family's class.
+    """
+    query = spider.portal.selectors.list_items or "a[href]"
+    for anchor in select(response, query):
+        if anchor.root.tag != "a":
+            anchor = anchor.xpath("descendant-or-self::a[@href][1]")
+            if not anchor:
+                continue
+            anchor = anchor[0]
+        if link := link_of(anchor, response.url):
+            yield link
+
+
+def generic_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrapy.Request]:
+    """Further list pages: JS pager calls, ``countPage`` variables and next/last-page links."""
+    pages = response.meta.get("list_pages", 0)
+    if pages >= spider.portal.limits.max_pages:
+        return
+    hops = response.meta.get("hops", 0)
+    for url in spider.pager_targets(response):
+        yield spider.list_request(url, hops=hops, pages=pages + 1)
 
 
 class PortalSpider(scrapy.Spider):
@@ -153,7 +195,7 @@ class PortalSpider(scrapy.Spider):
         for url in self.portal.start_urls:
             yield self.list_request(url, hops=0, pages=0)
         for url in self.recheck_urls():
-            if host_allowed(urlsplit(url).hostname or "", self.portal.allowed_domains):
+            if self.allowed(url):
                 self.crawler.stats.inc_value("crawl/rechecks")
                 yield self.report_request(url, link=ListLink(url, ""), hops=0)
 
@@ -177,6 +219,10 @@ class PortalSpider(scrapy.Spider):
         from crawler.extensions import crawl_now
 
         return crawl_now(self.crawler.settings)
+
+    def allowed(self, url: str) -> bool:
+        """Whether ``url`` is on the portal (``allowed_domains``): nothing else is ever requested."""
+        return host_allowed(urlsplit(url).hostname or "", self.portal.allowed_domains)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -223,7 +269,7 @@ class PortalSpider(scrapy.Spider):
         unchanged = "cached" in response.flags
         self.crawler.stats.inc_value("crawl/list_pages")
         for link in self.list_links(response):
-            if not host_allowed(urlsplit(link.url).hostname or "", self.portal.allowed_domains):
+            if not self.allowed(link.url):
                 continue
             if self.is_list_url(link.url):
                 if self.is_candidate(link.title) and hops < self.portal.limits.max_depth:
@@ -251,48 +297,30 @@ class PortalSpider(scrapy.Spider):
         proxy, a JSON list) is a different program with its own, usually right, declaration.
         """
         override = self.portal.encoding if isinstance(response, HtmlResponse) else None
-        _, encoding = decode_body(response.body, _header(response, "Content-Type"), override)
+        _, encoding = decode_body(response.body, _header(response, b"Content-Type"), override)
         if encoding in ("unknown", response.encoding):
             return response
         self.crawler.stats.set_value("crawl/list_encoding", f"{response.encoding} -> {encoding}")
         return response.replace(encoding=encoding)
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
-        """Article links on a list page; the portal's ``[selectors].list_items`` wins over the family's."""
-        query = self.portal.selectors.list_items or "a[href]"
-        for anchor in select(response, query):
-            if anchor.root.tag != "a":
-                anchor = anchor.xpath("descendant-or-self::a[@href][1]")
-                if not anchor:
-                    continue
-                anchor = anchor[0]
-            yield from self._link(response, anchor)
-
-    def _link(self, response: TextResponse, anchor: scrapy.Selector) -> Iterator[ListLink]:
-        href = (anchor.attrib.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            return
-        title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
-        row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
-        date = date_in(text_of(row[0])) if row else None
-        yield ListLink(response.urljoin(href), title, date)
+        """Article links on a list page (a family's hook; see :func:`generic_links`)."""
+        return generic_links(self, response)
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        """Further list pages: JS pager calls, ``countPage`` variables and next/last-page links."""
-        pages = response.meta.get("list_pages", 0)
-        if pages >= self.portal.limits.max_pages:
-            return
-        hops = response.meta.get("hops", 0)
-        for url in self.pager_targets(response):
-            yield self.list_request(url, hops=hops, pages=pages + 1)
+        """Further list pages (a family's hook; see :func:`generic_pages`)."""
+        return generic_pages(self, response)
 
     def pager_targets(self, response: TextResponse) -> list[str]:
-        urls: list[str] = []
+        """Other list pages ``response`` points to, at most ``[limits].max_pages`` per pager."""
+        calls: list[list[str]] = []
         for script in response.xpath("//script[not(@src)]/text()").getall():
-            for args in pager_args(script):
-                urls.extend(pager_urls(response.url, args))
+            calls.extend(pager_args(script))
             if match := _COUNT_PAGE_VAR.search(script):
-                urls.extend(pager_urls(response.url, [match.group(1), "0", _list_stem(response.url, script), "html"]))
+                calls.append([match.group(1), "0", _list_stem(response.url, script), "html"])
+        urls: list[str] = []
+        for args in calls:
+            urls.extend(self.capped_pager_urls(response.url, args))
         query = self.portal.selectors.next_page
         anchors = select(response, query) if query else response.xpath("//a[@href]")
         for anchor in anchors:
@@ -301,6 +329,16 @@ class PortalSpider(scrapy.Spider):
                 if href and not href.startswith(("javascript:", "#")):
                     urls.append(response.urljoin(href))
         return [u for u in dict.fromkeys(urls) if u != response.url and _same_host(response.url, u)]
+
+    def capped_pager_urls(self, base_url: str, args: list[str]) -> list[str]:
+        """:func:`pager_urls` capped by ``[limits].max_pages``; a cap is counted and logged."""
+        limit = self.portal.limits.max_pages
+        count = pager_count(args)
+        if count is not None and count > limit:
+            self.crawler.stats.inc_value("crawl/pager_capped")
+            logger.warning("%s announces %d pages: only the first %d are read ([limits].max_pages)",
+                           base_url, count, limit)
+        return pager_urls(base_url, args, limit)
 
     def is_candidate(self, title: str) -> bool:
         """Whether a list title names a report worth fetching (the extraction decides in the end)."""
@@ -323,12 +361,14 @@ class PortalSpider(scrapy.Spider):
                 self.portal.name,
                 response.url,
                 now,
-                etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"),
+                etag=_header(response, b"ETag"),
+                last_modified=_header(response, b"Last-Modified"),
             )
             return
         if response.status in GONE_STATUSES:
-            if not parts:
+            if parts:
+                self.part_failed(response.url, first_url, f"HTTP {response.status}")
+            else:
                 yield ReportGone(self.portal.name, response.url, now, response.status, f"HTTP {response.status}")
             return
         if response.status in REDIRECT_STATUSES:
@@ -336,8 +376,8 @@ class PortalSpider(scrapy.Spider):
             return
         meta = {key: meta[key] for key in _REPORT_META if key in meta}
         if not parts:
-            meta["first_etag"] = _header(response, "ETag")
-            meta["first_last_modified"] = _header(response, "Last-Modified")
+            meta["first_etag"] = _header(response, b"ETag")
+            meta["first_last_modified"] = _header(response, b"Last-Modified")
         parts = [*parts, (response.url, response.body)]
         fetched = {url for url, _ in parts}
         for url in self.article_parts(response, first_url):
@@ -353,7 +393,7 @@ class PortalSpider(scrapy.Spider):
             fetched_at=now,
             bodies=[body for _, body in parts],
             urls=[url for url, _ in parts],
-            content_type=_header(response, "Content-Type"),
+            content_type=_header(response, b"Content-Type"),
             etag=meta.get("first_etag"),
             last_modified=meta.get("first_last_modified"),
             list_title=meta.get("list_title"),
@@ -362,26 +402,33 @@ class PortalSpider(scrapy.Spider):
         )
 
     def _redirected(self, response: Response, now: datetime) -> Iterator[Any]:
-        """A report that redirects: to the same page elsewhere it is followed, to another page it is gone."""
-        location = _header(response, "Location")
+        """A report that redirects: to the same page elsewhere it is followed, to another page it is gone.
+
+        A later part of a split article that redirects away is a failed part, not a removed
+        report: the report's own URL (the first part) is what the archive knows.
+        """
+        location = _header(response, b"Location")
         target = response.urljoin(location) if location else None
         if target is None:
-            yield ReportGone(self.portal.name, response.url, now, response.status, "redirect without Location")
-            return
-        if not host_allowed(urlsplit(target).hostname or "", self.portal.allowed_domains):
+            reason = "redirect without Location"
+        elif not self.allowed(target):
             self.crawler.stats.inc_value("crawl/offsite_redirects")
             logger.warning("%s redirects off the portal to %s: not followed", response.url, target)
-            yield ReportGone(self.portal.name, response.url, now, response.status, f"redirected off-site to {target}")
+            reason = f"redirected off-site to {target}"
+        elif urlsplit(target).path.rstrip("/") != urlsplit(response.url).path.rstrip("/"):
+            reason = f"redirected to {target}"
+        elif response.meta.get("redirect_times", 0) >= 3:
+            reason = "redirect loop"
+        else:
+            meta = {key: response.meta[key] for key in _REPORT_META if key in response.meta}
+            meta["redirect_times"] = response.meta.get("redirect_times", 0) + 1
+            yield scrapy.Request(target, callback=self.parse_report, errback=self.fetch_failed, meta=meta,
+                                 dont_filter=True)
             return
-        if urlsplit(target).path.rstrip("/") != urlsplit(response.url).path.rstrip("/"):
-            yield ReportGone(self.portal.name, response.url, now, response.status, f"redirected to {target}")
-            return
-        if response.meta.get("redirect_times", 0) >= 3:
-            yield ReportGone(self.portal.name, response.url, now, response.status, "redirect loop")
-            return
-        meta = {key: response.meta[key] for key in _REPORT_META if key in response.meta}
-        meta["redirect_times"] = response.meta.get("redirect_times", 0) + 1
-        yield scrapy.Request(target, callback=self.parse_report, errback=self.fetch_failed, meta=meta, dont_filter=True)
+        if parts := response.meta.get("parts"):
+            self.part_failed(response.url, parts[0][0], reason)
+        else:
+            yield ReportGone(self.portal.name, response.url, now, response.status, reason)
 
     def article_parts(self, response: Response, first_url: str) -> list[str]:
         """Further pages of a multi-page article (``t…_1.html`` …), from its in-article pager.
@@ -396,7 +443,7 @@ class PortalSpider(scrapy.Spider):
         for script in response.xpath("//script[not(@src)]/text()").getall():
             for args in pager_args(script):
                 if len(args) == 4 and args[2] == stem:
-                    urls.extend(pager_urls(first_url, args))
+                    urls.extend(self.capped_pager_urls(first_url, args))
         for anchor in response.xpath("//a[@href]"):
             label = text_of(anchor)
             if label.isdigit() or label in _NEXT_TEXTS[:3]:
@@ -416,11 +463,20 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("crawl/failed")
         self.crawler.stats.inc_value(f"crawl/failed/{role}")
         logger.warning("%s %s failed: %s", role, request.url, failure.getErrorMessage())
+        if parts := request.meta.get("parts"):
+            self.crawler.stats.inc_value("crawl/part_failed")
+            logger.warning("report %s not archived tonight: part %s failed", parts[0][0], request.url)
 
+    def part_failed(self, url: str, report_url: str, reason: str) -> None:
+        """A later part of a split article is missing: the report is left for the next crawl.
 
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
+        The parts fetched so far are not handed on: archived, they would be a truncated text
+        taken for a new version, and the complete text a second new version the night after.
+        The failure counts as a fetch error, so the portal's summary shows it.
+        """
+        self.crawler.stats.inc_value("crawl/failed")
+        self.crawler.stats.inc_value("crawl/part_failed")
+        logger.warning("report %s not archived tonight: part %s %s", report_url, url, reason)
 
 
 def _page_stem(url: str) -> str:
@@ -450,12 +506,28 @@ def _same_host(base: str, url: str) -> bool:
     return urlsplit(base).hostname == urlsplit(url).hostname
 
 
+def link_of(anchor: scrapy.Selector, base_url: str) -> ListLink | None:
+    """The list link an ``<a>`` stands for, dated by its own row (``li``/``tr``/``dd``/``p``); ``None`` if no link."""
+    href = (anchor.attrib.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+    row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+    return ListLink(urljoin(base_url, href), title, date_in(text_of(row[0])) if row else None)
+
+
 def links_in(fragment: str, base_url: str) -> Iterable[ListLink]:
-    """Links in an HTML fragment (a Hanweb record, a JSON list's html), with titles and dates."""
+    """Links in an HTML fragment (a Hanweb record, a JSON list's html), with titles and dates.
+
+    Each link is dated by its own row; a fragment that is one bare link and its date
+    (``<a …>…</a><b>2024-03-28</b>``) dates that link by the fragment's text.
+    """
     selector = scrapy.Selector(text=f"<div>{fragment}</div>", type="html")
-    for anchor in selector.xpath("//a[@href]"):
-        href = anchor.attrib["href"].strip()
-        if not href or href.startswith(("javascript:", "#")):
+    anchors = selector.xpath("//a[@href]")
+    for anchor in anchors:
+        link = link_of(anchor, base_url)
+        if link is None:
             continue
-        title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
-        yield ListLink(urljoin(base_url, href), title, date_in(text_of(selector)))
+        if link.date is None and len(anchors) == 1:
+            link = ListLink(link.url, link.title, date_in(text_of(selector)))
+        yield link

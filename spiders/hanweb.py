@@ -20,7 +20,7 @@ import scrapy
 from lxml import etree
 from scrapy.http import TextResponse
 
-from spiders.base import ListLink, PortalSpider, links_in
+from spiders.base import ListLink, PortalSpider, generic_links, generic_pages, links_in
 
 logger = logging.getLogger(__name__)
 
@@ -53,86 +53,100 @@ def _int(root: etree._Element, tag: str) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
 
 
+def hanweb_links(spider: PortalSpider, response: TextResponse) -> Iterator[ListLink]:
+    """A column page's links and its embedded records' links, or a proxy answer's records' links."""
+    if not response.meta.get("dataproxy"):
+        # A proxy answer is XML or JSONP, not a page: only its records hold links.
+        yield from generic_links(spider, response)
+    for store in datastores(response):
+        for record in store.iter("record"):
+            yield from links_in(record.text or "", response.url)
+
+
+def hanweb_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrapy.Request]:
+    """Proxy pages: all of them when the totals are known, else a probe whose answer tells them."""
+    yield from generic_pages(spider, response)
+    role = response.meta.get("dataproxy")
+    if role == "page":
+        return
+    hops = response.meta.get("hops", 0)
+    limit = spider.portal.limits.max_pages
+    for store in datastores(response):
+        records = len(store.findall(".//record"))
+        if role == "probe":
+            totals = _int(store, "totalrecord"), _int(store, "totalpage")
+            urls = proxy_pages(response.meta["nextgroup"], records, *totals, limit=limit)
+            urls = [u for u in urls if u != response.url]
+        else:
+            nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", response.url)), None)
+            if nextgroup is None:
+                continue
+            totals = _int(store, "totalrecord") or _script_int(response, "totalRecord"), _int(store, "totalpage")
+            urls = proxy_pages(nextgroup.url, records, *totals, limit=limit)
+            if not urls:
+                yield spider.list_request(
+                    nextgroup.url, hops=hops, pages=1, meta={"dataproxy": "probe", "nextgroup": nextgroup.url}
+                )
+                continue
+        for url in urls:
+            yield spider.list_request(url, hops=hops, pages=1, meta={"dataproxy": "page"})
+
+
+def datastores(response: TextResponse) -> Iterator[etree._Element]:
+    """The ``<datastore>`` elements of a column page's XML scripts, or of a proxy answer."""
+    if response.meta.get("dataproxy"):
+        store = datastore_of(response.text)
+        if store is not None:
+            yield store
+        return
+    for script in response.xpath("//script[@type='text/xml']/text()").getall():
+        store = datastore_of(script)
+        if store is not None:
+            yield store
+
+
+def proxy_pages(nextgroup: str, records: int, total_records: int | None, total_pages: int | None, *,
+                limit: int) -> list[str]:
+    """Every proxy page of a unit from its ``<nextgroup>`` link on (at most ``limit``), or ``[]`` if the totals are unknown.
+
+    ``records`` is how many records the page at hand carried (the page size). A
+    ``startrecord``/``endrecord`` link is paged in groups of its own size; a ``page=N`` link
+    by page number, from the page it names (page 1 repeats the embedded records on some
+    sites and continues them on others, so it is asked for).
+    """
+    parts = urlsplit(nextgroup)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    urls: list[str] = []
+    if "startrecord" in query or "endrecord" in query:
+        if total_records is None:
+            return []
+        start = int(query.get("startrecord") or records + 1)
+        end = int(query.get("endrecord") or start + max(records, 1) - 1)
+        group = max(end - start + 1, 1)
+        while start <= total_records and len(urls) < limit:
+            query.update(startrecord=str(start), endrecord=str(min(start + group - 1, total_records)))
+            urls.append(urlunsplit(parts._replace(query=urlencode(query))))
+            start += group
+        return urls
+    if total_pages is None and total_records is not None and records:
+        total_pages = -(-total_records // records)
+    if total_pages is None:
+        return []
+    first = int(query.get("page") or 1)
+    for page in range(first, min(total_pages, first + limit - 1) + 1):
+        query["page"] = str(page)
+        urls.append(urlunsplit(parts._replace(query=urlencode(query))))
+    return urls
+
+
 class HanwebSpider(PortalSpider):
     family = "hanweb"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
-        if not response.meta.get("dataproxy"):
-            # A proxy answer is XML or JSONP, not a page: only its records hold links.
-            yield from super().list_links(response)
-        for store in self._datastores(response):
-            for record in store.iter("record"):
-                yield from links_in(record.text or "", response.url)
+        return hanweb_links(self, response)
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        """Proxy pages: all of them when the totals are known, else a probe whose answer tells them."""
-        yield from super().list_pages(response)
-        role = response.meta.get("dataproxy")
-        if role == "page":
-            return
-        hops = response.meta.get("hops", 0)
-        for store in self._datastores(response):
-            if role == "probe":
-                totals = _int(store, "totalrecord"), _int(store, "totalpage")
-                urls = self.proxy_pages(response.meta["nextgroup"], len(store.findall(".//record")), *totals)
-                urls = [u for u in urls if u != response.url]
-            else:
-                nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", response.url)), None)
-                if nextgroup is None:
-                    continue
-                totals = _int(store, "totalrecord") or _script_int(response, "totalRecord"), _int(store, "totalpage")
-                urls = self.proxy_pages(nextgroup.url, len(store.findall(".//record")), *totals)
-                if not urls:
-                    yield self.list_request(
-                        nextgroup.url, hops=hops, pages=1, meta={"dataproxy": "probe", "nextgroup": nextgroup.url}
-                    )
-                    continue
-            for url in urls:
-                yield self.list_request(url, hops=hops, pages=1, meta={"dataproxy": "page"})
-
-    def _datastores(self, response: TextResponse) -> Iterator[etree._Element]:
-        if response.meta.get("dataproxy"):
-            store = datastore_of(response.text)
-            if store is not None:
-                yield store
-            return
-        for script in response.xpath("//script[@type='text/xml']/text()").getall():
-            store = datastore_of(script)
-            if store is not None:
-                yield store
-
-    def proxy_pages(self, nextgroup: str, records: int, total_records: int | None, total_pages: int | None) -> list[str]:
-        """Every proxy page of a unit from its ``<nextgroup>`` link on, or ``[]`` if the totals are unknown.
-
-        ``records`` is how many records the page at hand carried (the page size). A
-        ``startrecord``/``endrecord`` link is paged in groups of its own size; a ``page=N`` link
-        by page number, from the page it names (page 1 repeats the embedded records on some
-        sites and continues them on others, so it is asked for).
-        """
-        parts = urlsplit(nextgroup)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        limit = self.portal.limits.max_pages
-        urls: list[str] = []
-        if "startrecord" in query or "endrecord" in query:
-            if total_records is None:
-                return []
-            start = int(query.get("startrecord") or records + 1)
-            end = int(query.get("endrecord") or start + max(records, 1) - 1)
-            group = max(end - start + 1, 1)
-            while start <= total_records and len(urls) < limit:
-                query.update(startrecord=str(start), endrecord=str(min(start + group - 1, total_records)))
-                urls.append(urlunsplit(parts._replace(query=urlencode(query))))
-                start += group
-            return urls
-        if total_pages is None and total_records is not None and records:
-            total_pages = -(-total_records // records)
-        if total_pages is None:
-            return []
-        first = int(query.get("page") or 1)
-        for page in range(first, min(total_pages, first + limit - 1) + 1):
-            query["page"] = str(page)
-            urls.append(urlunsplit(parts._replace(query=urlencode(query))))
-        return urls
+        return hanweb_pages(self, response)
 
 
 def _script_int(response: TextResponse, name: str) -> int | None:

@@ -12,18 +12,23 @@ from collections.abc import Iterator
 
 from scrapy.http import TextResponse
 
-from spiders.base import ListLink, PortalSpider, select, text_of
+from spiders.base import ListLink, PortalSpider, generic_links, select, text_of
+
+
+def trs_links(spider: PortalSpider, response: TextResponse) -> Iterator[ListLink]:
+    """The generic links plus the ``ms-attr-href`` ones of "动静结合" templates."""
+    yield from generic_links(spider, response)
+    if spider.portal.selectors.list_items:
+        return
+    for anchor in select(response, "//a[@ms-attr-href and not(@href)]"):
+        href = anchor.attrib["ms-attr-href"].strip()
+        if href and "{" not in href:
+            title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+            yield ListLink(response.urljoin(href), title)
 
 
 class TrsSpider(PortalSpider):
     family = "trs"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
-        yield from super().list_links(response)
-        if self.portal.selectors.list_items:
-            return
-        for anchor in select(response, "//a[@ms-attr-href and not(@href)]"):
-            href = anchor.attrib["ms-attr-href"].strip()
-            if href and "{" not in href:
-                title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
-                yield ListLink(response.urljoin(href), title)
+        return trs_links(self, response)

@@ -1,0 +1,133 @@
+"""The shared spider code on crafted responses: pager caps, split articles, link dating.
+
+These are the spider's own callbacks fed real Scrapy responses built in the test (no
+network): the behaviour a portal relies on when its pages are hostile or half broken.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ReportGone, ReportPage
+from crawler.portals import load_portal
+from spiders.base import PortalSpider, links_in
+
+HOST = "127.0.0.9"
+MAX_PAGES = 5
+
+CONFIG = f"""
+name = "pager_test"
+title = "汉中市汉台区人民政府"
+family = "trs"
+allowed_domains = ["{HOST}"]
+start_urls = ["http://{HOST}/zwgk/index.html"]
+[region]
+province = "陕西省"
+city = "汉中市"
+county = "汉台区"
+code = "610702"
+[limits]
+max_pages = {MAX_PAGES}
+"""
+
+
+@pytest.fixture
+def spider(tmp_path: Path) -> PortalSpider:
+    path = tmp_path / "pager_test.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    cls = PortalSpider.for_portal(load_portal(path))
+    crawler = get_crawler(cls)
+    crawler.spider = cls.from_crawler(crawler)
+    return crawler.spider
+
+
+def page(url: str, html: str, status: int = 200, meta: dict | None = None, headers: dict | None = None) -> HtmlResponse:
+    return HtmlResponse(url, status=status, body=html.encode("utf-8"), encoding="utf-8", headers=headers,
+                        request=scrapy.Request(url, meta=meta or {}))
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'createPageHTML(100000000, 0, "index", "html");',
+        "createPageHTML('page_div', 100000000, 1, 'index', 'html', 1500000000);",
+        "var countnum=1500000000; var currentPage=0; var countPage = 100000000;",
+    ],
+)
+def test_a_huge_announced_page_count_is_capped_by_max_pages(spider: PortalSpider, script: str) -> None:
+    response = page(f"http://{HOST}/zwgk/index.html", f"<html><body><script>{script}</script></body></html>",
+                    meta={"role": "list", "hops": 0, "list_pages": 0})
+    requests = list(spider.list_pages(response))
+    urls = [r.url for r in requests]
+    assert 0 < len(urls) <= MAX_PAGES
+    assert all(url.startswith(f"http://{HOST}/zwgk/index_") for url in urls)
+    assert spider.crawler.stats.get_value("crawl/pager_capped") == 1
+
+
+def test_a_small_page_count_is_read_whole_and_not_counted_as_capped(spider: PortalSpider) -> None:
+    response = page(f"http://{HOST}/zwgk/index.html",
+                    '<script>createPageHTML(3, 0, "index", "html");</script>', meta={"list_pages": 0})
+    urls = [r.url for r in spider.list_pages(response)]
+    assert urls == [f"http://{HOST}/zwgk/index_1.html", f"http://{HOST}/zwgk/index_2.html"]
+    assert spider.crawler.stats.get_value("crawl/pager_capped") is None
+
+
+FIRST = f"http://{HOST}/zwgk/202403/t20240328_1.html"
+SECOND = f"http://{HOST}/zwgk/202403/t20240328_1_1.html"
+SPLIT = """<html><body><div class="TRS_Editor"><p>第一部分</p></div>
+<script>createPageHTML(2, 0, "t20240328_1", "html");</script></body></html>"""
+
+
+def _report_meta(**extra: object) -> dict:
+    return {"role": "report", "hops": 1, "list_title": "2024年法治政府建设情况报告", **extra}
+
+
+def test_a_split_article_asks_for_its_next_part_carrying_the_first(spider: PortalSpider) -> None:
+    (request,) = spider.parse_report(page(FIRST, SPLIT, meta=_report_meta()))
+    assert request.url == SECOND
+    assert [url for url, _ in request.meta["parts"]] == [FIRST]
+
+
+def test_a_redirected_part_stays_a_part_of_its_report(spider: PortalSpider) -> None:
+    parts = [(FIRST, SPLIT.encode())]
+    moved = SECOND.replace("http://", "https://")
+    (request,) = spider.parse_report(page(SECOND, "", status=301, meta=_report_meta(parts=parts),
+                                          headers={"Location": moved}))
+    assert request.url == moved and request.meta["parts"] == parts
+    (item,) = spider.parse_report(page(moved, "<html><body><p>第二部分</p></body></html>", meta=request.meta))
+    assert isinstance(item, ReportPage)
+    assert item.url == FIRST and item.urls == [FIRST, moved]
+
+
+@pytest.mark.parametrize(("status", "headers"), [(404, {}), (302, {"Location": f"http://{HOST}/404.html"})])
+def test_a_missing_part_is_a_counted_failure_not_a_removal(spider: PortalSpider, status: int, headers: dict) -> None:
+    parts = [(FIRST, SPLIT.encode())]
+    items = list(spider.parse_report(page(SECOND, "", status=status, meta=_report_meta(parts=parts), headers=headers)))
+    assert not any(isinstance(item, (ReportGone, ReportPage)) for item in items)
+    assert spider.crawler.stats.get_value("crawl/part_failed") == 1
+    assert spider.crawler.stats.get_value("crawl/failed") == 1
+
+
+def test_a_removed_single_page_report_is_gone(spider: PortalSpider) -> None:
+    (item,) = spider.parse_report(page(FIRST, "", status=404, meta=_report_meta()))
+    assert isinstance(item, ReportGone) and item.url == FIRST
+
+
+def test_each_link_of_a_fragment_is_dated_by_its_own_row() -> None:
+    fragment = ('<ul><li><a href="/art/1.html" title="甲">甲</a><span>2024-03-28</span></li>'
+                '<li><a href="/art/2.html" title="乙">乙</a><span>2023-03-30</span></li></ul>')
+    links = list(links_in(fragment, f"http://{HOST}/col/col1/index.html"))
+    assert [(link.url, link.date) for link in links] == [
+        (f"http://{HOST}/art/1.html", "2024-03-28"),
+        (f"http://{HOST}/art/2.html", "2023-03-30"),
+    ]
+
+
+def test_a_bare_link_is_dated_by_its_fragment() -> None:
+    (link,) = links_in('<a href="/art/1.html">甲</a><b>2024-03-28</b>', f"http://{HOST}/")
+    assert link.date == "2024-03-28" and link.title == "甲"
