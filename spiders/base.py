@@ -159,8 +159,10 @@ class PortalSpider(scrapy.Spider):
     """Harvest one portal's report candidates; subclasses add a CMS family's list and pager shapes.
 
     Subclasses override :meth:`list_links` and :meth:`list_pages` (both get the list response
-    and return what they found); everything else — candidate choice, hop and page limits,
-    re-checks, 304/404/redirect handling, multi-page stitching — is shared.
+    and return what they found), by calling their family's reader functions (:func:`generic_links`,
+    ``spiders.trs.trs_links``, ``spiders.hanweb.hanweb_pages`` …) rather than ``super()``;
+    everything else — candidate choice, hop and page limits, re-checks, 304/404/redirect
+    handling, multi-page stitching — is shared.
     """
 
     family: ClassVar[str] = "generic"
