@@ -11,7 +11,8 @@ read-then-write across transactions:
   mirrors of one document therefore decide one after the other.
 
 Unique constraints (``contents.hash``, ``document_urls.url``, ``versions (document_id, seq)``)
-back this up, and each record is one transaction: a process killed mid-write leaves nothing.
+back this up, and each record is one transaction (or each batch, with
+:meth:`Archive.record_many`): a process killed mid-write leaves nothing.
 """
 
 from __future__ import annotations

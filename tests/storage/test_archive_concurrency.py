@@ -100,3 +100,25 @@ def test_writer_killed_mid_write_leaves_no_partial_version(db_url: str, engine: 
     # The archive is usable at once: the killed writer's lock and journal are gone.
     result = Archive(engine).record(report("http://127.1.0.1/after-crash.html", report_text("恢复")))
     assert result.outcome is Outcome.NEW_DOCUMENT
+
+
+def test_batches_taking_the_same_pages_in_opposite_orders_both_complete(db_url: str, engine: Engine) -> None:
+    # Each batch locks its first page and then waits for the other's: on PostgreSQL a deadlock,
+    # which the database breaks by aborting one batch, and the archive retries that batch.
+    pages = ["http://127.1.0.1/order/甲.html", "http://127.1.0.1/order/乙.html"]
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    processes = [
+        context.Process(target=workers.record_in_order, args=(db_url, order, barrier, results))
+        for order in (pages, pages[::-1])
+    ]
+    for process in processes:
+        process.start()
+    answers = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    outcomes = sorted(outcome for batch in answers for outcome, _ in batch)
+    assert outcomes == sorted([Outcome.NEW_DOCUMENT.value, Outcome.UNCHANGED.value] * 2)
+    assert scalar(engine, select(func.count()).select_from(Document)) == 2
+    assert scalar(engine, select(func.count()).select_from(Version)) == 2

@@ -54,3 +54,11 @@ def record_forever(db_url: str) -> None:
 
 if __name__ == "__main__":
     record_forever(sys.argv[1])
+
+
+def record_in_order(db_url: str, urls: list[str], barrier: Barrier, results: Queue) -> None:
+    """Record the pages at ``urls`` (large texts, slow to index) as one batch, in the order given."""
+    archive = Archive(make_engine(db_url))
+    records = [report(url, report_text(url.rsplit("/", 1)[-1], paragraphs=400)) for url in urls]
+    barrier.wait()
+    results.put([(result.outcome.value, result.document_id) for result in archive.record_many(records)])
