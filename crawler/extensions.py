@@ -99,17 +99,21 @@ def dispose_engines() -> None:
 
 
 class JobDirGuard:
-    """Trust a job directory only if the crawl that wrote it closed cleanly.
+    """Keep a job directory only for a crawl that was stopped gracefully, to resume it.
 
-    Scrapy's ``JOBDIR`` resumes a crawl stopped gracefully (Ctrl-C, SIGTERM). After a kill -9
-    its request queue may be torn and its seen-set holds requests whose items never reached
-    the archive, so resuming from it could lose reports. Such a directory is discarded and the
-    portal crawled afresh — cheap, because the archive answers "unchanged" and the server 304s.
-    A crawl that finished leaves nothing to resume: its directory is removed, so the next
-    night's crawl of the portal starts from its start URLs, not from a spent seen-set.
+    Scrapy's ``JOBDIR`` resumes a crawl stopped gracefully (Ctrl-C, SIGTERM): the spider
+    closes with reason ``shutdown`` and the directory is marked. Any other end leaves nothing
+    worth resuming, and the directory is removed so the next crawl of the portal starts from
+    its start URLs: a finished crawl's seen-set is spent, and one stopped by a limit
+    (``closespider_pagecount``, ``closespider_timeout``) would otherwise hold the start URLs
+    and the next night would read no list at all. A directory without the marker was left
+    by a kill -9 (its queue may be torn, its seen-set may hold requests whose items never
+    reached the archive): it is discarded and the portal crawled afresh — cheap, because the
+    archive answers "unchanged" and the server 304s.
     """
 
     MARKER = "closed-cleanly"
+    RESUMABLE = "shutdown"
 
     def __init__(self, crawler: Crawler, jobdir: Path) -> None:
         self.jobdir = jobdir
@@ -128,11 +132,41 @@ class JobDirGuard:
         return cls(crawler, Path(jobdir))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if reason == "finished":
-            shutil.rmtree(self.jobdir, ignore_errors=True)
+        if reason != self.RESUMABLE:
+            self.discard(self.jobdir)
             return
         self.jobdir.mkdir(parents=True, exist_ok=True)
         (self.jobdir / self.MARKER).write_text(reason, encoding="utf-8")
+
+    @staticmethod
+    def discard(jobdir: Path) -> None:
+        """Remove a job directory: nothing in it is worth resuming.
+
+        Also called by :func:`crawler.run.run_portals` for a crawl stopped before its spider
+        opened (Ctrl-C at the moment it started): Scrapy closes no spider then, and the queue
+        it began to write holds nothing the next run needs.
+        """
+        shutil.rmtree(jobdir, ignore_errors=True)
+
+
+class ItemErrorStats:
+    """Count items a pipeline failed on (``crawl/item_errors``): Scrapy logs them but counts nothing.
+
+    Without the count a report lost to a pipeline error (the archive refused it, an
+    extraction bug) would show in no summary and no portal status, only in the log.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
+        self.stats.inc_value("crawl/item_errors")
+        self.stats.inc_value(f"crawl/item_errors/{failure.type.__name__}")
 
 
 class ArchiveRun:
@@ -226,7 +260,7 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         "duplicates": get("archive/duplicate", 0),
         "removed": get("archive/removed", 0),
         "rejected": get("crawl/rejected_by_kind", 0),
-        "errors": get("crawl/failed", 0) + get("spider_exceptions/count", 0),
+        "errors": get("crawl/failed", 0) + get("spider_exceptions/count", 0) + get("crawl/item_errors", 0),
         "bytes": get("crawl/bytes", 0),
         "candidates": get("crawl/candidates", 0),
         "reports": get("crawl/reports", 0),
@@ -244,16 +278,24 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         problems.append(f"offsite_redirect: {get('crawl/offsite_redirects')} redirect(s) off the portal dropped")
     if reason == "closespider_pagecount":
         problems.append("page_limit: stopped at [limits].max_pages")
+    if get("crawl/pager_capped"):
+        problems.append(f"pager_capped: {get('crawl/pager_capped')} pager(s) announce more pages than [limits].max_pages")
     if get("crawl/depth_limited"):
         problems.append(f"depth_limit: {get('crawl/depth_limited')} link(s) beyond [limits].max_depth")
     if get("crawl/failed"):
         problems.append(f"fetch_errors: {get('crawl/failed')} request(s) failed for good (after retries, or too large)")
+    if get("crawl/part_failed"):
+        problems.append(f"missing_parts: {get('crawl/part_failed')} split report(s) left for the next crawl (a later part failed)")
     if get("crawl/fetch_attempt_errors"):
         problems.append(f"network_errors: {get('crawl/fetch_attempt_errors')} attempt(s) failed (reset, timeout, cut short)")
     if get("crawl/broken_links"):
         problems.append(f"broken_links: {get('crawl/broken_links')} listed link(s) answer 404 or redirect elsewhere")
     if get("spider_exceptions/count"):
         problems.append(f"spider_errors: {get('spider_exceptions/count')} exception(s) in the spider (see the log)")
+    if get("crawl/item_errors"):
+        problems.append(f"pipeline_errors: {get('crawl/item_errors')} page(s) lost to an error in the item pipelines (see the log)")
+    if get("crawl/attachment_errors"):
+        problems.append(f"attachment_errors: {get('crawl/attachment_errors')} attachment(s) could not be downloaded")
     http_errors = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     if http_errors:
         problems.append(f"server_errors: {http_errors} HTTP 5xx answer(s)")

@@ -21,7 +21,7 @@ from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.extensions import SUMMARY_KEYS, crawl_now, dispose_engines, open_archive, portal_summary
+from crawler.extensions import SUMMARY_KEYS, JobDirGuard, crawl_now, dispose_engines, open_archive, portal_summary
 from crawler.portals import Portal, PortalError
 from crawler.spiderloader import PortalSpiderLoader, spider_class
 
@@ -70,7 +70,7 @@ class CrawlResult:
     portals: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_errors: list[str] = field(default_factory=list)
     run_id: int | None = None
-    stopped: bool = False  # a graceful stop (Ctrl-C, SIGTERM) was asked for
+    stopped: bool = False  # a graceful stop (Ctrl-C, SIGTERM) ended the crawl before every portal was crawled
 
     def totals(self) -> dict[str, int]:
         return {key: sum(p.get(key, 0) for p in self.portals.values()) for key in SUMMARY_KEYS}
@@ -81,6 +81,7 @@ class CrawlResult:
             "portals": len(self.portals),
             **self.totals(),
             "run_id": self.run_id,
+            "stopped": self.stopped,
             "blocked": sorted(n for n, p in self.portals.items() if p["status"] == "blocked"),
             "broken": sorted(n for n, p in self.portals.items() if p["status"] == "broken"),
             "config_errors": self.config_errors,
@@ -156,7 +157,10 @@ def run_portals(
         return deferred
 
     def crawl_phase(_: Any, phase: list[Portal]) -> Any:
-        return DeferredList([semaphore.run(crawl_one, portal) for portal in phase], consumeErrors=True)
+        return DeferredList(
+            [semaphore.run(crawl_one, p).addErrback(_crawl_failed, p.name, result, progress) for p in phase],
+            consumeErrors=True,
+        )
 
     done: list[bool] = []
     crawls = crawl_phase(None, [])  # an already-fired start; the phases run one after another
@@ -168,6 +172,12 @@ def run_portals(
     try:
         if not done:
             process.start(stop_after_crawl=False)
+        # The reactor stopped with crawls pending: a graceful stop, even if it came before any
+        # spider could close with reason "shutdown" (Ctrl-C while a portal was starting).
+        result.stopped = result.stopped or not done
+        for name, watcher in list(watchers.items()):
+            if name not in result.portals:  # neither closed nor failed
+                watcher.interrupted_before_open()
         status = "stopped" if result.stopped else "finished"
     finally:
         if archive is not None and result.run_id is not None:
@@ -239,6 +249,17 @@ class _Watcher:
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
         self.progress.item_dropped(self.name, item, str(exception))
+
+    def interrupted_before_open(self) -> None:
+        """The crawl was stopped before its spider opened, so Scrapy closed nothing.
+
+        Such a portal is left like one not started: no summary, and no job directory (the
+        queue Scrapy began to write holds nothing to resume; the next run crawls it afresh).
+        """
+        logger.info("portal %s: stopped before its spider opened", self.name)
+        if jobdir := self.crawler.settings.get("JOBDIR"):
+            JobDirGuard.discard(Path(jobdir))
+        self.live.pop(self.name, None)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if reason == "shutdown":

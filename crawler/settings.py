@@ -12,6 +12,9 @@ scale-out over scrapy-redis and PostgreSQL is a change of these settings, for ex
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import spiders
 from crawler import __version__
 
 BOT_NAME = "fazhi-archive"
@@ -19,8 +22,9 @@ BOT_NAME = "fazhi-archive"
 # Portals are TOML files; this loader turns each into a spider (`scrapy list` lists them).
 SPIDER_LOADER_CLASS = "crawler.spiderloader.PortalSpiderLoader"
 SPIDER_MODULES = ["spiders"]
-# None: the package's spiders/portals; `crawler crawl --portals-dir DIR` sets it.
-PORTALS_DIR = None
+# The portal configs shipped with the project (the one definition of that default);
+# `crawler crawl --portals-dir DIR` or `scrapy crawl -s PORTALS_DIR=DIR` points elsewhere.
+PORTALS_DIR = str(Path(spiders.__file__).parent / "portals")
 
 # The archive: None -> $CRAWLER_DB_URL -> sqlite:///./data/archive.db (storage.db.make_engine).
 ARCHIVE_DB_URL = None
@@ -88,8 +92,6 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.middlewares.RevalidatePolicy"
 HTTPCACHE_DIR = "httpcache"
 
-SPIDER_MIDDLEWARES: dict[str, int] = {}
-
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 100,
     "crawler.pipelines.AttachmentPipeline": 200,
@@ -98,6 +100,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.ArchiveRun": 100,
+    "crawler.extensions.ItemErrorStats": 110,
     # Before Scrapy's scheduler opens the JOBDIR queue: drop a queue a kill -9 left behind.
     "crawler.extensions.JobDirGuard": 50,
 }

@@ -17,6 +17,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.misc import walk_modules_iter
 from scrapy.utils.spider import iter_spider_classes
 
+from crawler import settings as project_settings
 from crawler.portals import Portal, load_portals
 from spiders.auto import AutoSpider
 from spiders.base import PortalSpider
@@ -39,12 +40,6 @@ FAMILY_SPIDERS: dict[str, type[PortalSpider]] = {
 }
 
 
-def default_portals_dir() -> Path:
-    import spiders
-
-    return Path(spiders.__file__).parent / "portals"
-
-
 def spider_class(portal: Portal, custom: dict[str, type[PortalSpider]] | None = None) -> type[PortalSpider]:
     """The spider class for ``portal``: its own subclass if one exists, else its family's template."""
     template = (custom or {}).get(portal.name) or FAMILY_SPIDERS[portal.family]
@@ -64,7 +59,7 @@ class PortalSpiderLoader:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
-        portals_dir = settings.get("PORTALS_DIR") or default_portals_dir()
+        portals_dir = settings.get("PORTALS_DIR") or project_settings.PORTALS_DIR
         return cls(Path(portals_dir), settings.getlist("SPIDER_MODULES"))
 
     def load(self, spider_name: str) -> type[Spider]:

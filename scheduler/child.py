@@ -37,7 +37,7 @@ class Status(enum.StrEnum):
     FAILED = "failed"  # the crawl exited with an error of its own (archive unreachable, bad config)
     CRASHED = "crashed"  # died of a signal or an unexpected exit code
     TIMEOUT = "timeout"  # ran past the time limit and was killed
-    INTERRUPTED = "interrupted"  # stopped because the daemon stopped
+    INTERRUPTED = "interrupted"  # stopped because the daemon stopped, or by a signal from elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +168,9 @@ def classify(
         status, error = Status.TIMEOUT, f"killed after the time limit of {time_limit:g} s"
     elif interrupted:
         status, error = Status.INTERRUPTED, "stopped with the daemon"
+    elif returncode == 0 and summary is not None and summary.get("stopped"):
+        # SIGTERM/SIGINT from outside the daemon: the crawl stopped gracefully, part of it not done.
+        status, error = Status.INTERRUPTED, "the crawl was stopped (SIGTERM or SIGINT) before every portal was crawled"
     elif returncode == 0 and summary is not None:
         status, error = Status.OK, None
     elif returncode == 0:

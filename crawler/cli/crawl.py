@@ -2,7 +2,9 @@
 
 Exit codes: 0 the crawl ran (portal problems such as "blocked" are reported in the summary,
 not as failures); 1 a fatal error (the archive cannot be opened, the crawl machinery failed);
-2 a usage error (no portal named, an unknown or invalid portal named).
+2 a usage error (no portal named, an unknown or invalid portal named). A crawl stopped by
+Ctrl-C or SIGTERM exits 0 too, with ``"stopped": true`` in its summary: what it harvested is
+archived, and running it again finishes it.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from crawler import run
 from crawler.cli.options import db_option, json_option, portals_dir_option
 from crawler.items import ReportPage
 
 
-class BarProgress:
+class BarProgress(run.Progress):
     """The crawl's progress bar on stderr: portals done, pages fetched, reports found."""
 
     def __init__(self, console: Console, total: int) -> None:
@@ -45,9 +50,6 @@ class BarProgress:
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()
 
-    def portal_started(self, name: str) -> None:
-        pass
-
     def page_fetched(self, name: str, size: int) -> None:
         self.pages += 1
         self.bytes += size
@@ -58,13 +60,10 @@ class BarProgress:
         if isinstance(item, ReportPage):
             self.reports += 1
 
-    def item_dropped(self, name: str, item: Any, reason: str) -> None:
-        pass
-
     def portal_finished(self, name: str, summary: dict[str, Any]) -> None:
         self.bar.advance(self.task)
         if summary["status"] not in ("ok", "degraded"):
-            self.bar.console.print(f"[yellow]{name}: {summary['status']}[/] — {'; '.join(summary['problems'])}")
+            self.bar.console.print(f"[yellow]{escape(name)}: {summary['status']}[/] — {escape('; '.join(summary['problems']))}")
         self._refresh()
 
     def _refresh(self) -> None:
@@ -88,12 +87,15 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         issues.add_column("problems")
         for name, portal in sorted(troubled.items()):
             colour = "red" if portal["status"] in ("blocked", "broken", "failed") else "yellow"
-            issues.add_row(name, f"[{colour}]{portal['status']}[/]", "\n".join(portal["problems"]))
+            issues.add_row(Text(name), Text(portal["status"], style=colour), Text("\n".join(portal["problems"])))
         console.print(issues)
     if empty:
-        console.print(f"{len(empty)} portal(s) list no report candidate yet: {', '.join(empty)}")
+        console.print(f"{len(empty)} portal(s) list no report candidate yet: {escape(', '.join(empty))}")
     for error in summary["config_errors"]:
-        console.print(f"[red]config error[/] {error}")
+        console.print(f"[red]config error[/] {escape(error)}")
+    if summary["stopped"]:
+        console.print("[yellow]stopped before every portal was crawled[/] (Ctrl-C or SIGTERM): "
+                      "run the same command again to finish (with --jobdir, interrupted portals resume)")
 
 
 @click.command()
@@ -106,7 +108,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
               help="Keep each portal's request queue under DIR/NAME so an interrupted crawl resumes (Scrapy JOBDIR).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/httpcache"),
               show_default=True, help="HTTP cache of list pages (revalidated every crawl; an unchanged list costs a 304).")
-@click.option("--parallel", type=click.IntRange(1, 256), default=16, show_default=True,
+@click.option("--parallel", type=click.IntRange(1, 256), default=run.DEFAULT_PARALLEL, show_default=True,
               help="Portals crawled at the same time.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
               help="Scrapy log level (default: WARNING with a progress bar or --json, else INFO).")
@@ -136,14 +138,13 @@ def crawl(
       crawler crawl sim_trs_0002 sim_hanweb_0000 --json
       crawler crawl --all --portals-dir /tmp/farm-portals --db sqlite:///tmp/a.db
     """
-    from crawler.run import crawl_settings, run_portals, select_portals
     from storage.errors import ArchiveError
 
     if not names and not all_portals:
         raise click.UsageError("name at least one portal, or use --all")
     err = Console(stderr=True)
     interactive = err.is_terminal and not as_json
-    settings = crawl_settings(
+    settings = run.crawl_settings(
         db_url=db_url,
         portals_dir=portals_dir,
         jobdir=jobdir,
@@ -153,21 +154,21 @@ def crawl(
         overrides=dict(_setting(o) for o in overrides),
     )
     try:
-        portals, config_errors, loader = select_portals(settings, names, all_portals=all_portals)
+        portals, config_errors, loader = run.select_portals(settings, names, all_portals=all_portals)
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from None
     for error in config_errors:
-        err.print(f"[red]skipped invalid portal config[/] {error}")
+        err.print(f"[red]skipped invalid portal config[/] {escape(str(error))}")
     if not portals:
         raise click.UsageError(f"no valid portal to crawl in {portals_dir}")
     try:
         if interactive:
             with BarProgress(err, len(portals)) as bar:
-                result = run_portals(portals, settings, loader=loader, parallel=parallel, progress=bar)
+                result = run.run_portals(portals, settings, loader=loader, parallel=parallel, progress=bar)
         else:
-            result = run_portals(portals, settings, loader=loader, parallel=parallel)
+            result = run.run_portals(portals, settings, loader=loader, parallel=parallel)
     except ArchiveError as exc:
-        err.print(f"[red]archive error:[/] {exc}")
+        err.print(f"[red]archive error:[/] {escape(str(exc))}")
         sys.exit(1)
     result.config_errors = [str(e) for e in config_errors]
     summary = result.to_dict()

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-import spiders
+from crawler import settings
 
-# The portal configs shipped with the project; operators point --portals-dir elsewhere.
-DEFAULT_PORTALS_DIR = Path(spiders.__file__).parent / "portals"
+# The portal configs shipped with the project (``PORTALS_DIR`` of the Scrapy settings);
+# operators point --portals-dir elsewhere.
+DEFAULT_PORTALS_DIR = Path(settings.PORTALS_DIR)
 
 db_option = click.option(
     "--db",

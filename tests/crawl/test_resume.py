@@ -3,10 +3,12 @@
 The archive is idempotent (recording a page already recorded is UNCHANGED) and every write is
 one transaction, so a re-run completes what the killed crawl left; a job directory left by a
 killed crawl is not trusted (its queue can be torn) and is discarded.
+A graceful stop (SIGINT) keeps a job directory exactly for the portals it interrupted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -36,10 +38,10 @@ def _documents(db_url: str) -> int:
         engine.dispose()
 
 
-def _stop_mid_crawl(workspace: Workspace, *args: str, how: signal.Signals = signal.SIGKILL) -> None:
-    """Start a crawl and send it ``how`` once some documents are archived (and before it ends)."""
+def _stop_mid_crawl(workspace: Workspace, *args: str, how: signal.Signals = signal.SIGKILL) -> str:
+    """Start a crawl, send it ``how`` once some documents are archived (and before it ends); return its stdout."""
     process = subprocess.Popen(workspace.crawl_command("--all", "--parallel", "1", *args),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 120
     try:
         while _documents(workspace.db_url) < KILL_AFTER_DOCUMENTS:
@@ -49,9 +51,10 @@ def _stop_mid_crawl(workspace: Workspace, *args: str, how: signal.Signals = sign
         assert process.poll() is None, "the crawl ended before it could be killed"
         os.kill(process.pid, how)
     finally:
-        process.wait(timeout=60)
+        stdout, _ = process.communicate(timeout=60)
     if how == signal.SIGKILL:
         assert process.returncode == -signal.SIGKILL
+    return stdout
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +86,21 @@ def test_kill_9_and_rerun_ends_with_the_same_archive(
 
 
 def test_graceful_stop_resumes_from_the_job_directory(farm: RunningFarm, reference: dict, workspace: Workspace) -> None:
-    """Ctrl-C (SIGINT) stops the crawl cleanly; its job directory is kept and the re-run completes it."""
+    """Ctrl-C (SIGINT) stops the crawl cleanly and says so; the re-run with the same job directory completes it.
+
+    Exactly the portals whose spider closed on the stop (reason ``shutdown``) keep a marked job
+    directory. A portal that finished leaves none, and neither does one stopped before its
+    spider opened (the signal can land while a portal is starting): it is crawled afresh.
+    """
     farm.write_portals(workspace.portals_dir)
     jobs = workspace.root / "jobs"
-    _stop_mid_crawl(workspace, "--jobdir", str(jobs), how=signal.SIGINT)
+    summary = json.loads(_stop_mid_crawl(workspace, "--jobdir", str(jobs), how=signal.SIGINT))
+    assert summary["stopped"] is True
     assert 0 < _documents(workspace.db_url) < len(reference["documents"])
-    assert any((job / "closed-cleanly").read_text() == "shutdown" for job in jobs.iterdir()), list(jobs.iterdir())
-    workspace.crawl("--all", "--jobdir", str(jobs))
+    interrupted = {name for name, portal in summary["per_portal"].items() if portal["finish_reason"] == "shutdown"}
+    left = {job.name: (job / "closed-cleanly").read_text() for job in jobs.iterdir()} if jobs.exists() else {}
+    assert left == dict.fromkeys(interrupted, "shutdown")
+    rerun = workspace.crawl("--all", "--jobdir", str(jobs))
+    assert rerun["stopped"] is False
     assert archive_state(workspace.engine()) == reference
     assert not any(jobs.iterdir()), "finished portals leave no job directory behind"
