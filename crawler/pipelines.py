@@ -17,13 +17,15 @@ import functools
 import hashlib
 import json
 import logging
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from parsel.csstranslator import css2xpath
 from scrapy import Request
-from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.exceptions import DropItem
 from scrapy.utils.project import data_path
 
 import crawler.extract as extraction_package
@@ -31,6 +33,7 @@ from crawler.extensions import ArchiveRun
 from crawler.extract import AttachmentText, ChromeRules, Extraction, extract, extract_attachment
 from crawler.extract.classify import classify
 from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.regions import Region
 from crawler.textnorm import canonical_text, content_hash
 
 if TYPE_CHECKING:
@@ -65,11 +68,7 @@ class Rejections:
         return path.read_text(encoding="utf-8") if path.exists() else None
 
     def put(self, item: ReportPage, kind: str) -> None:
-        path = self._path(item)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_text(kind, encoding="utf-8")
-        partial.replace(path)
+        write_atomically(self._path(item), kind)
 
     def _path(self, item: ReportPage) -> Path:
         digest = hashlib.sha256(self.context.encode())
@@ -165,6 +164,24 @@ class ExtractionPipeline:
                           size=sum(map(len, item.bodies)))
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all, even with several crawl processes sharing the cache.
+
+    The text goes to a temporary file of its own (unique per writer) in the same directory,
+    then replaces ``path`` in one rename: a reader never sees half a file, and two processes
+    writing the same key never write into each other's temporary file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def cache_subdir(settings: Any, name: str) -> Path | None:
     """A directory beside the HTTP cache (whose life it shares), or ``None`` when caching is off."""
     if not settings.getbool("HTTPCACHE_ENABLED"):
@@ -178,7 +195,7 @@ def _as_xpath(selector: str) -> str:
 
 
 class AttachmentTexts:
-    """Extracted attachment texts on disk, keyed by the SHA-256 of the file's bytes.
+    """Extracted attachment texts on disk, keyed by the file's bytes and the extraction's code.
 
     Reading a PDF is the most expensive step of a crawl (pdfminer, ~0.5 s a file), and an
     unchanged night revalidates every attachment of a cover-page report through the HTTP cache
@@ -196,14 +213,14 @@ class AttachmentTexts:
         return AttachmentText(**json.loads(path.read_text(encoding="utf-8")))
 
     def put(self, body: bytes, text: AttachmentText) -> None:
-        path = self._path(body)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_text(json.dumps(text.to_dict(), ensure_ascii=False), encoding="utf-8")
-        partial.replace(path)
+        write_atomically(self._path(body), json.dumps(text.to_dict(), ensure_ascii=False))
 
     def _path(self, body: bytes) -> Path:
-        key = hashlib.sha256(body).hexdigest()
+        # The extraction's fingerprint is part of the key: a changed attachment reader (or a
+        # changed AttachmentText) reads the file again instead of trusting an old verdict.
+        digest = hashlib.sha256(extraction_fingerprint().encode() + b"\0")
+        digest.update(body)
+        key = digest.hexdigest()
         return self.directory / key[:2] / f"{key}.json"
 
 
@@ -227,7 +244,7 @@ class AttachmentPipeline:
         extraction: Extraction = item.extraction
         wanted = [a for a in extraction.attachments if a.type in READ_ATTACHMENTS][:MAX_ATTACHMENTS]
         for attachment in wanted:
-            item.attachments.append(await self.read(attachment.url, attachment.name, attachment.type))
+            item.attachments.append(await self.read(attachment.url, attachment.name, attachment.type, item.url))
         if len(extraction.text) < COVER_PAGE_CHARS:
             self.use_attachment_text(item)
         if extraction.kind != REPORT_KIND:
@@ -250,17 +267,20 @@ class AttachmentPipeline:
         if extraction.kind != REPORT_KIND:
             extraction.kind = classify(extraction.title, extraction.paragraphs)
 
-    async def read(self, url: str, name: str | None, kind: str) -> AttachmentRecord:
+    async def read(self, url: str, name: str | None, kind: str, referer: str) -> AttachmentRecord:
         from storage.records import AttachmentRecord
 
         request = Request(url, meta={"role": "attachment", "handle_httpstatus_all": True})
         try:
             response = await self.crawler.engine.download_async(request)
-        except IgnoreRequest:
+        except Exception as exc:  # noqa: BLE001 - any failed download (refused, timeout, reset, too large, off-site)
+            # One unreadable attachment must not cost the report: the page is archived without it.
+            logger.warning("attachment %s of %s not downloaded: %s: %s", url, referer, type(exc).__name__, exc)
             self.crawler.stats.inc_value("crawl/attachment_errors")
             return AttachmentRecord(url=url, name=name, type=kind, status="error")
         self.crawler.stats.inc_value("crawl/attachments")
         if response.status != 200:
+            logger.warning("attachment %s of %s: HTTP %s", url, referer, response.status)
             self.crawler.stats.inc_value("crawl/attachment_errors")
             return AttachmentRecord(url=url, name=name, type=kind, status="error")
         content_type = response.headers.get("Content-Type")
@@ -314,10 +334,6 @@ class ArchivePipeline:
                 stats.inc_value("crawl/broken_links")
         return item
 
-    def portal_region(self) -> str:
-        region = self.portal.region
-        return f"{region.province}{region.city or ''}{region.county}"
-
     def report_record(self, item: ReportPage) -> Any:
         from storage.records import ReportRecord
 
@@ -345,7 +361,7 @@ class ArchivePipeline:
             published=date.fromisoformat(extraction.published) if extraction.published else None,
             report_year=extraction.report_year,
             # The page's own county first; else the portal's (a county portal speaks of itself).
-            region=extraction.region or (self.portal and self.portal_region()),
+            region=extraction.region or (self.portal and Region(**self.portal.region.model_dump()).full_name),
             region_code=extraction.region_code or (self.portal and self.portal.region.code),
             issuer=extraction.issuer,
             index_no=extraction.index_no,
