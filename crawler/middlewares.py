@@ -11,7 +11,7 @@
   are counted as portal problems, so a blocked portal is never reported as one without reports.
 * :class:`FetchLogMiddleware` — every fetch (errors included) goes to the archive's fetch log.
 * :class:`RevalidatePolicy` — the HTTP cache keeps list pages and rejected candidates, so an
-  unchanged night costs 304s for them too.
+  unchanged night costs 304s for them too; a 5xx on revalidation is a server error, not "unchanged".
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ class PortalOffsiteMiddleware(OffsiteMiddleware):
 class BackoffRetryMiddleware(RetryMiddleware):
     """Retry 5xx answers and timeouts like Scrapy, waiting ``base·2ⁿ`` seconds (capped) before retry n.
 
-    The pause happens while the request still holds its download slot, so a portal in trouble
-    gets fewer requests, not just later ones.
+    The pause delays the retry only: by the time a downloader middleware sees the answer,
+    Scrapy has already freed the request's download slot, so the portal's other requests go on
+    meanwhile (at most ``[politeness].concurrency`` at a time, under AutoThrottle).
     """
 
     def __init__(self, settings: Any) -> None:
@@ -91,8 +92,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
 
-class ConditionalRequestMiddleware:
-    """Ask for a known report only if it changed, with the validators of its last stored fetch."""
+class CrawlerMiddleware:
+    """A downloader middleware that needs only its crawler (stats, the archive run)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -100,6 +101,10 @@ class ConditionalRequestMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+
+class ConditionalRequestMiddleware(CrawlerMiddleware):
+    """Ask for a known report only if it changed, with the validators of its last stored fetch."""
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get("role") != "report" or request.meta.get("parts"):
@@ -118,15 +123,8 @@ class ConditionalRequestMiddleware:
         self.crawler.stats.inc_value("crawl/conditional_requests")
 
 
-class PortalHealthMiddleware:
+class PortalHealthMiddleware(CrawlerMiddleware):
     """Count anti-bot challenges and soft 404s as portal problems (``problems/blocked``, ``problems/soft_404``)."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         stats = self.crawler.stats
@@ -147,7 +145,7 @@ def is_soft_404(response: Response) -> bool:
     return any(marker in text for marker in SOFT_404_MARKERS)
 
 
-class FetchLogMiddleware:
+class FetchLogMiddleware(CrawlerMiddleware):
     """Write every fetch to the archive's fetch log, except report answers the pipelines record.
 
     It sits next to the download handler (after the HTTP cache), so it sees what crossed the
@@ -156,13 +154,6 @@ class FetchLogMiddleware:
     Report pages (200) and 304s are recorded by the archive pipeline together with what they
     mean for the document; everything else — lists, robots.txt, errors, redirects — here.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if "cached" in response.flags:
@@ -227,3 +218,9 @@ class RevalidatePolicy(RFC2616Policy):
             return True
         self._set_conditional_validators(request, cachedresponse)
         return False
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        # Only "not modified" makes the cached copy right. Scrapy's policy also serves it for
+        # any 5xx, which would hide a failing server: no retry, no server_errors problem, and
+        # a list that looks unchanged. A 5xx goes on to the retry middleware instead.
+        return response.status == 304

@@ -25,12 +25,17 @@ from scheduler.jobs import job_portal
 logger = logging.getLogger(__name__)
 
 
-def default_child_command() -> tuple[str, ...]:
-    """``crawler crawl`` of this installation: the entry point beside this Python, else through ``-c``."""
+def crawler_command() -> tuple[str, ...]:
+    """The ``crawler`` CLI of this installation: the entry point beside this Python, else through ``-c``."""
     entry = Path(sys.executable).with_name("crawler")
     if entry.exists():
-        return (str(entry), "crawl")
-    return (sys.executable, "-c", "from crawler.cli import main; main()", "crawl")
+        return (str(entry),)
+    return (sys.executable, "-c", "from crawler.cli import main; main()")
+
+
+def default_child_command() -> tuple[str, ...]:
+    """``crawler crawl`` of this installation."""
+    return (*crawler_command(), "crawl")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -21,6 +20,7 @@ import click
 from rich.console import Console
 
 from crawler.cli.options import db_option
+from scheduler.harvest import crawler_command
 
 READY_PREFIX = "farm ready: "
 START_TIMEOUT = 60.0
@@ -29,7 +29,7 @@ START_TIMEOUT = 60.0
 def start_farm(portals: int, seed: int, port: int, portals_dir: Path) -> tuple[subprocess.Popen, str]:
     """Start ``crawler sim serve`` and wait for its ready line; raise ``click.ClickException`` if it fails."""
     command = [
-        str(Path(sys.executable).with_name("crawler")), "sim", "serve", "--portals", str(portals), "--seed", str(seed),
+        *crawler_command(), "sim", "serve", "--portals", str(portals), "--seed", str(seed),
         "--port", str(port), "--write-portals", str(portals_dir),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -14,11 +14,15 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from crawler.cli.options import json_option, portals_dir_option
 from crawler.items import ReportGone, ReportPage
 from crawler.portals import FAMILIES, PortalConfigError, load_portal, load_portals, skeleton
+from crawler.regions import Region
+from crawler.run import Progress
 
 PREVIEW_CHARS = 300
 
@@ -64,21 +68,21 @@ def list_(portals_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps({"portals": [p.model_dump(mode="json") for p in portals],
                                "errors": [str(e) for e in errors]}, ensure_ascii=False, indent=2))
     else:
-        table = Table(title=f"portals in {portals_dir}")
+        table = Table(title=escape(f"portals in {portals_dir}"))
         for column in ("name", "family", "region", "verified", "start URLs"):
             table.add_column(column)
         for p in portals:
-            table.add_row(p.name, p.family, f"{p.region.province}{p.region.city or ''}{p.region.county}",
+            table.add_row(Text(p.name), p.family, Text(Region(**p.region.model_dump()).full_name),
                           "yes" if p.verified else "no", str(len(p.start_urls)))
         console = Console()
         console.print(table)
         for error in errors:
-            console.print(f"[red]invalid[/] {error}")
+            console.print(f"[red]invalid[/] {escape(str(error))}")
     if errors:
         raise SystemExit(1)
 
 
-class CheckCollector:
+class CheckCollector(Progress):
     """Collects what a dry-run crawl of one portal finds (the run's progress hooks)."""
 
     def __init__(self) -> None:
@@ -86,12 +90,6 @@ class CheckCollector:
         self.rejected: list[dict[str, Any]] = []
         self.gone: list[dict[str, Any]] = []
         self.summary: dict[str, Any] = {}
-
-    def portal_started(self, name: str) -> None:
-        pass
-
-    def page_fetched(self, name: str, size: int) -> None:
-        pass
 
     def item_scraped(self, name: str, item: Any) -> None:
         if isinstance(item, ReportPage):
@@ -135,11 +133,11 @@ def check(name: str, portals_dir: Path, as_json: bool, max_pages: int) -> None:
     Exit code 0 when report candidates were found, 1 when the check found nothing or the
     portal is blocked or broken, 2 when the config is invalid.
     """
-    from crawler.run import crawl_settings, run_portals
+    from crawler.run import crawl_settings, run_portals, select_portals
 
     path = portals_dir / f"{name}.toml"
     try:
-        config = load_portal(path)
+        load_portal(path)
     except PortalConfigError as exc:
         for error in exc.errors:
             click.echo(f"invalid config: {error}", err=True)
@@ -150,8 +148,14 @@ def check(name: str, portals_dir: Path, as_json: bool, max_pages: int) -> None:
         log_level="ERROR",
         overrides={"HTTPCACHE_ENABLED": False, "CLOSESPIDER_PAGECOUNT": max_pages},
     )
+    # Through the loader, so a portal with a spider of its own is checked with that spider.
+    try:
+        chosen, _, loader = select_portals(settings, [name])
+    except KeyError as exc:
+        click.echo(f"invalid config: {exc.args[0]}", err=True)
+        raise SystemExit(2) from None
     collector = CheckCollector()
-    run_portals([config], settings, progress=collector)
+    run_portals(chosen, settings, loader=loader, progress=collector)
     summary = collector.summary
     problems = list(summary.get("problems", []))
     if summary.get("list_encoding"):
@@ -176,13 +180,13 @@ def check(name: str, portals_dir: Path, as_json: bool, max_pages: int) -> None:
 
 
 def _print_check(console: Console, result: dict[str, Any]) -> None:
-    console.print(f"[bold]{result['portal']}[/]: {result['status']}, {result['pages_fetched']} pages fetched")
+    console.print(f"[bold]{escape(result['portal'])}[/]: {escape(str(result['status']))}, {result['pages_fetched']} pages fetched")
     reports = Table(title=f"report candidates ({len(result['reports'])})")
     reports.add_column("year")
     reports.add_column("title", overflow="fold")
     reports.add_column("url", overflow="fold")
     for r in result["reports"]:
-        reports.add_row(str(r["report_year"] or "?"), r["title"] or "", r["url"])
+        reports.add_row(str(r["report_year"] or "?"), Text(r["title"] or ""), Text(r["url"]))
     console.print(reports)
     if result["rejected"]:
         rejected = Table(title=f"rejected pages ({len(result['rejected'])})")
@@ -190,11 +194,11 @@ def _print_check(console: Console, result: dict[str, Any]) -> None:
         rejected.add_column("title", overflow="fold")
         rejected.add_column("url", overflow="fold")
         for r in result["rejected"]:
-            rejected.add_row(r["kind"], r["title"] or "", r["url"])
+            rejected.add_row(r["kind"], Text(r["title"] or ""), Text(r["url"]))
         console.print(rejected)
     if result["reports"]:
         first = result["reports"][0]
-        console.print(f"[bold]extraction preview[/] ({first['url']}, encoding {first['encoding']}):")
-        console.print(first["preview"] + ("…" if len(first["preview"]) >= PREVIEW_CHARS else ""))
+        console.print(f"[bold]extraction preview[/] ({escape(first['url'])}, encoding {first['encoding']}):")
+        console.print(Text(first["preview"] + ("…" if len(first["preview"]) >= PREVIEW_CHARS else "")))
     for problem in result["problems"]:
-        console.print(f"[yellow]problem[/] {problem}")
+        console.print(f"[yellow]problem[/] {escape(problem)}")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from crawler.cli.options import db_option, json_option, portals_dir_option
 from scheduler.health import DEFAULT_FAILURES, DEFAULT_MAX_AGE, DEFAULT_WINDOW, PortalHealth
@@ -90,7 +92,7 @@ def status(
         console = Console()
         _print(console, describe(engine.url), shown, len(runs), len(flagged))
         for problem in problems:
-            console.print(f"[red]scheduler:[/] {problem}")
+            console.print(f"[red]scheduler:[/] {escape(problem)}")
     if check and (flagged or problems):
         sys.exit(EXIT_FLAGGED)
 
@@ -100,18 +102,18 @@ def _when(value: dt.datetime | None) -> str:
 
 
 def _print(console: Console, database: str, health: list[PortalHealth], runs: int, flagged: int) -> None:
-    table = Table(title=f"portal status on {database} ({runs} job runs read)")
+    table = Table(title=escape(f"portal status on {database} ({runs} job runs read)"))
     for column in ("portal", "last run", "last success", "last failure", "streak", "found / usual", "flags"):
         table.add_column(column, overflow="fold")
     for item in health:
         found = "-" if item.found_last is None else str(item.found_last)
         usual = "-" if item.usual is None else f"{item.usual:g}"
-        failure = _when(item.last_failure)
+        failure = Text(_when(item.last_failure))
         if item.last_error:
-            failure += f"\n[dim]{item.last_error[:200]}[/]"
+            failure.append(f"\n{item.last_error[:200]}", style="dim")
         flags = ", ".join(item.flags)
         table.add_row(
-            item.portal,
+            Text(item.portal),
             f"{_when(item.last_run)} {item.last_status or 'never'}",
             _when(item.last_success),
             failure,

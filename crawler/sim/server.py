@@ -4,9 +4,9 @@ Every portal has its own loopback address on the one port, so to Scrapy each is 
 site (own host, own robots.txt, own per-domain concurrency) without touching /etc/hosts;
 Linux routes the whole of 127.0.0.0/8 to the loopback interface.
 
-:func:`listen` binds on a given reactor without running it (``crawler demo`` can serve the
-farm inside its own crawl's reactor); :func:`serve` is the blocking form behind
-``crawler sim serve``.
+:func:`listen` binds on a given reactor without running it (a program can serve the farm
+inside a reactor it runs itself); :func:`serve` is the blocking form behind
+``crawler sim serve``, which ``crawler demo`` and the tests start as a child process.
 """
 
 from __future__ import annotations
