@@ -173,8 +173,8 @@ class Archive:
 
         Each report gets exactly the outcome :meth:`record` would give it, one after the
         other (a later report sees what an earlier one in the batch wrote), with the same
-        guarantees against concurrent writers. What a batch saves is the durable commit and
-        the search-index flush per page, which dominate the cost of recording on PostgreSQL.
+        guarantees against concurrent writers. What a batch saves is the per-page commit: the
+        durable flush on PostgreSQL, the search index's segment write on SQLite.
         The batch is atomic: if any report fails, none is recorded.
 
         On PostgreSQL a batch holds the locks of all its pages until it commits, so two
@@ -182,15 +182,16 @@ class Archive:
         one's batch is retried from the start (nothing of it was written).
         """
         portal_ids = [self._portal_id(report.portal, utc(report.fetched_at)) for report in reports]
-        for attempt in range(_DEADLOCK_RETRIES + 1):
+        retries = 0
+        while True:
             try:
                 with write_transaction(self.engine) as connection:
                     return [self._record(connection, report, portal_id) for report, portal_id in zip(reports, portal_ids)]
             except ArchiveError as exc:
-                if attempt == _DEADLOCK_RETRIES or not is_deadlock(exc):
+                if retries == _DEADLOCK_RETRIES or not is_deadlock(exc):
                     raise
+                retries += 1
                 logger.info("deadlock with another writer on %s, retrying a batch of %d", describe(self.engine.url), len(reports))
-        raise AssertionError("unreachable")
 
     def mark_removed(self, url: str, when: dt.datetime, reason: str) -> bool:
         """Mark the document at ``url`` as removed since ``when``; ``True`` if it was present until now."""
