@@ -120,6 +120,7 @@ class ConditionalRequestMiddleware(CrawlerMiddleware):
             request.headers.setdefault("If-None-Match", etag)
         if last_modified:
             request.headers.setdefault("If-Modified-Since", last_modified)
+        request.meta["archive_validators"] = True  # kept by a retry: the HTTP cache stays out of it
         self.crawler.stats.inc_value("crawl/conditional_requests")
 
 
@@ -206,7 +207,10 @@ class RevalidatePolicy(RFC2616Policy):
     def should_cache_request(self, request: Request) -> bool:
         if request.meta.get("role") not in ("list", "report", "attachment"):
             return False
-        if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
+        # Validators from the archive, not from this cache: the answer (a 304 is a sighting) is
+        # the archive's to record. A retry of a revalidation carries the cache's own validators
+        # and still goes through the cache, so its 304 gets the cached copy back.
+        if request.meta.get("archive_validators"):
             return False
         return super().should_cache_request(request)
 
