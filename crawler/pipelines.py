@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Self
 from parsel.csstranslator import css2xpath
 from scrapy import Request
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.project import data_path
+from twisted.internet import threads
 
 import crawler.extract as extraction_package
 from crawler.extensions import ArchiveRun
@@ -286,7 +288,11 @@ class AttachmentPipeline:
         content_type = response.headers.get("Content-Type")
         result = self.texts.get(response.body) if self.texts else None
         if result is None:
-            result = extract_attachment(response.body, url, content_type.decode("latin-1") if content_type else None)
+            # Reading a PDF takes pdfminer about half a second: in a reactor thread it would stall
+            # every portal's downloads meanwhile, so it runs in Twisted's thread pool.
+            result = await maybe_deferred_to_future(threads.deferToThread(
+                extract_attachment, response.body, url, content_type.decode("latin-1") if content_type else None
+            ))
             if self.texts and result.status == "ok":
                 self.texts.put(response.body, result)
         if result.status != "ok":
