@@ -177,7 +177,7 @@ def run_portals(
         result.stopped = result.stopped or not done
         for name, watcher in list(watchers.items()):
             if name not in result.portals:  # neither closed nor failed
-                watcher.interrupted_before_open()
+                watcher.never_closed()
         status = "stopped" if result.stopped else "finished"
     finally:
         if archive is not None and result.run_id is not None:
@@ -250,13 +250,15 @@ class _Watcher:
     def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
         self.progress.item_dropped(self.name, item, str(exception))
 
-    def interrupted_before_open(self) -> None:
-        """The crawl was stopped before its spider opened, so Scrapy closed nothing.
+    def never_closed(self) -> None:
+        """The reactor stopped before this portal's spider closed, so Scrapy closed nothing.
 
-        Such a portal is left like one not started: no summary, and no job directory (the
-        queue Scrapy began to write holds nothing to resume; the next run crawls it afresh).
+        That is a Ctrl-C while the portal was starting (before its spider opened), or a second
+        Ctrl-C (Scrapy's immediate stop). Such a portal is left like one not started: no
+        summary, and no job directory (one without the closed-cleanly marker is never resumed;
+        the next run crawls the portal afresh).
         """
-        logger.info("portal %s: stopped before its spider opened", self.name)
+        logger.info("portal %s: stopped before its spider could close", self.name)
         if jobdir := self.crawler.settings.get("JOBDIR"):
             JobDirGuard.discard(Path(jobdir))
         self.live.pop(self.name, None)
