@@ -173,8 +173,8 @@ class FetchLogMiddleware(CrawlerMiddleware):
             run.log_fetch(
                 request.url,
                 status=response.status,
-                etag=_header(response, b"ETag"),
-                last_modified=_header(response, b"Last-Modified"),
+                etag=header(response, b"ETag"),
+                last_modified=header(response, b"Last-Modified"),
                 size=len(response.body),
             )
         return response
@@ -188,7 +188,8 @@ class FetchLogMiddleware(CrawlerMiddleware):
             run.log_fetch(request.url, error=f"{type(exception).__name__}: {exception}")
 
 
-def _header(response: Response, name: bytes) -> str | None:
+def header(response: Response, name: bytes) -> str | None:
+    """A response header as text (latin-1, as HTTP defines it), or ``None`` when absent."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 

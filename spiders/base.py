@@ -30,7 +30,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
-from crawler.middlewares import _header
+from crawler.middlewares import header
 from crawler.portals import Portal, host_allowed
 
 logger = logging.getLogger(__name__)
@@ -299,7 +299,7 @@ class PortalSpider(scrapy.Spider):
         proxy, a JSON list) is a different program with its own, usually right, declaration.
         """
         override = self.portal.encoding if isinstance(response, HtmlResponse) else None
-        _, encoding = decode_body(response.body, _header(response, b"Content-Type"), override)
+        _, encoding = decode_body(response.body, header(response, b"Content-Type"), override)
         if encoding in ("unknown", response.encoding):
             return response
         self.crawler.stats.set_value("crawl/list_encoding", f"{response.encoding} -> {encoding}")
@@ -363,8 +363,8 @@ class PortalSpider(scrapy.Spider):
                 self.portal.name,
                 response.url,
                 now,
-                etag=_header(response, b"ETag"),
-                last_modified=_header(response, b"Last-Modified"),
+                etag=header(response, b"ETag"),
+                last_modified=header(response, b"Last-Modified"),
             )
             return
         if response.status in GONE_STATUSES:
@@ -378,8 +378,8 @@ class PortalSpider(scrapy.Spider):
             return
         meta = {key: meta[key] for key in _REPORT_META if key in meta}
         if not parts:
-            meta["first_etag"] = _header(response, b"ETag")
-            meta["first_last_modified"] = _header(response, b"Last-Modified")
+            meta["first_etag"] = header(response, b"ETag")
+            meta["first_last_modified"] = header(response, b"Last-Modified")
         parts = [*parts, (response.url, response.body)]
         fetched = {url for url, _ in parts}
         for url in self.article_parts(response, first_url):
@@ -395,7 +395,7 @@ class PortalSpider(scrapy.Spider):
             fetched_at=now,
             bodies=[body for _, body in parts],
             urls=[url for url, _ in parts],
-            content_type=_header(response, b"Content-Type"),
+            content_type=header(response, b"Content-Type"),
             etag=meta.get("first_etag"),
             last_modified=meta.get("first_last_modified"),
             list_title=meta.get("list_title"),
@@ -409,7 +409,7 @@ class PortalSpider(scrapy.Spider):
         A later part of a split article that redirects away is a failed part, not a removed
         report: the report's own URL (the first part) is what the archive knows.
         """
-        location = _header(response, b"Location")
+        location = header(response, b"Location")
         target = response.urljoin(location) if location else None
         if target is None:
             reason = "redirect without Location"
