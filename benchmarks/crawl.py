@@ -29,35 +29,20 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from crawler.sim.process import FarmProcess, start_farm_process
 
 BIN = Path(sys.executable).parent
 CRAWLER = str(BIN / "crawler")
 SCRAPY = str(BIN / "scrapy")
-READY_PREFIX = "farm ready: "
 
 
-class Farm:
-    """``crawler sim serve`` in a child process."""
-
-    def __init__(self, portals: int, night: int, port: int, portals_dir: Path) -> None:
-        command = [CRAWLER, "sim", "serve", "--portals", str(portals), "--seed", "1", "--night", str(night),
-                   "--port", str(port), "--write-portals", str(portals_dir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(300)
-        if not line or not line[0].startswith(READY_PREFIX):
-            self.process.kill()
-            raise RuntimeError(f"farm did not start: {' '.join(command)}")
-        self.port = int(re.search(r"port (\d+)", line[0]).group(1))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def start_farm(portals: int, night: int, port: int, portals_dir: Path) -> FarmProcess:
+    """``crawler sim serve`` in a child process, its portal configs written to ``portals_dir``."""
+    return start_farm_process(["--portals", str(portals), "--seed", "1", "--night", str(night), "--port", str(port),
+                               "--write-portals", str(portals_dir)], timeout=300)
 
 
 def crawl(workdir: Path, *, night: int, parallel: int) -> dict:
@@ -97,7 +82,7 @@ def harvest(portals: int, parallel: int, nights: tuple[int, ...]) -> dict[int, d
         workdir = Path(tmp)
         port = 0
         for night in nights:
-            farm = Farm(portals, night, port, workdir / "portals")
+            farm = start_farm(portals, night, port, workdir / "portals")
             port = farm.port
             try:
                 results[night] = crawl(workdir, night=night, parallel=parallel)

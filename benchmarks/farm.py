@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.sim import Farm  # noqa: E402
-from tests.farm import parse_ready_line  # noqa: E402
+from crawler.sim.process import parse_ready_line  # noqa: E402
 
 BASELINE = r"""
 import sys

@@ -11,26 +11,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+from crawler.cli import crawler_command
 from crawler.portals import load_portals
 from scheduler.child import Children, ChildResult, Status
 from scheduler.history import JobRuns, crawl_marker
 from scheduler.jobs import job_portal
 
 logger = logging.getLogger(__name__)
-
-
-def crawler_command() -> tuple[str, ...]:
-    """The ``crawler`` CLI of this installation: the entry point beside this Python, else through ``-c``."""
-    entry = Path(sys.executable).with_name("crawler")
-    if entry.exists():
-        return (str(entry),)
-    return (sys.executable, "-c", "from crawler.cli import main; main()")
 
 
 def default_child_command() -> tuple[str, ...]:

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +23,10 @@ from urllib.parse import urlsplit
 
 from crawler.sim import Farm
 from crawler.sim.farm import FAMILY_ORDER
+from crawler.sim.process import FarmProcess, parse_ready_line, start_farm_process
 
-READY_PREFIX = "farm ready: "
-START_TIMEOUT = 60.0
+__all__ = ["Fetched", "RunningFarm", "fetch", "parse_ready_line", "running_farm", "start_farm"]
+
 
 
 @dataclass
@@ -42,7 +39,7 @@ class RunningFarm:
     faults: tuple[str, ...]
     port: int
     base_urls: list[str]
-    process: subprocess.Popen
+    process: FarmProcess
     host: str = "127.0.0.1"
     families: tuple[str, ...] = FAMILY_ORDER
     _farm: Farm | None = field(default=None, repr=False)
@@ -69,22 +66,7 @@ class RunningFarm:
         return paths
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def parse_ready_line(line: str) -> tuple[int, list[str]]:
-    """``farm ready: N portals, port P, URL ...`` -> (P, [URL, ...])."""
-    if not line.startswith(READY_PREFIX):
-        raise ValueError(f"not a farm ready line: {line[:200]!r}")
-    head, _, urls = line[len(READY_PREFIX):].partition(", port ")
-    port_text, _, urls = urls.partition(", ")
-    return int(port_text), urls.split()
+        self.process.stop()
 
 
 @dataclass(frozen=True)
@@ -114,24 +96,12 @@ def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET", 
 def start_farm(portals: int, seed: int = 1, night: int = 0, faults: Sequence[str] = (),
                host: str = "127.0.0.1", port: int = 0, families: Sequence[str] = FAMILY_ORDER) -> RunningFarm:
     """Start ``crawler sim serve`` (on a free port unless ``port`` is given) and wait for its ready line."""
-    command = [str(Path(sys.executable).with_name("crawler")), "sim", "serve", "--portals", str(portals),
-               "--seed", str(seed), "--night", str(night), "--port", str(port), "--host", host,
-               "--families", ",".join(families)]
+    args = ["--portals", str(portals), "--seed", str(seed), "--night", str(night), "--port", str(port),
+            "--host", host, "--families", ",".join(families)]
     if faults:
-        command += ["--faults", ",".join(faults)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT)
-    if not lines or not lines[0].startswith(READY_PREFIX):
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        raise RuntimeError(f"farm did not start: {' '.join(command)}\n{(lines or [''])[0]}{err[-2000:]}")
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    port, urls = parse_ready_line(lines[0].strip())
-    return RunningFarm(portals, seed, night, tuple(faults), port, urls, process, host, tuple(families))
+        args += ["--faults", ",".join(faults)]
+    child = start_farm_process(args)
+    return RunningFarm(portals, seed, night, tuple(faults), child.port, child.base_urls, child, host, tuple(families))
 
 
 @contextlib.contextmanager

@@ -8,6 +8,8 @@ This module is the only place that lists them.
 from __future__ import annotations
 
 import importlib
+import sys
+from pathlib import Path
 
 import click
 
@@ -57,3 +59,12 @@ def main() -> None:
     Start with `crawler demo`: it serves a simulated farm of county portals on loopback,
     harvests it into ./data/archive.db and shows what to try next.
     """
+
+
+def crawler_command() -> tuple[str, ...]:
+    """This installation's ``crawler`` command, for child processes: the entry point beside this
+    Python, else the same CLI through ``python -c``."""
+    entry = Path(sys.executable).with_name("crawler")
+    if entry.exists():
+        return (str(entry),)
+    return (sys.executable, "-c", "from crawler.cli import main; main()")

@@ -11,47 +11,23 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from crawler.cli.options import db_option
-from scheduler.harvest import crawler_command
-
-READY_PREFIX = "farm ready: "
-START_TIMEOUT = 60.0
+from crawler.sim.process import FarmProcess, FarmStartError, start_farm_process
 
 
-def start_farm(portals: int, seed: int, port: int, portals_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Start ``crawler sim serve`` and wait for its ready line; raise ``click.ClickException`` if it fails."""
-    command = [
-        *crawler_command(), "sim", "serve", "--portals", str(portals), "--seed", str(seed),
-        "--port", str(port), "--write-portals", str(portals_dir),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT)
-    if not lines or not lines[0].startswith(READY_PREFIX):
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        raise click.ClickException(f"the farm did not start ({shlex.join(command)}): {err.strip()[-500:]}")
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    return process, lines[0].strip()
-
-
-def stop_farm(process: subprocess.Popen) -> None:
-    process.terminate()
+def start_farm(portals: int, seed: int, port: int, portals_dir: Path) -> FarmProcess:
+    """Start the farm with its portal configs written to ``portals_dir``; a failure is a ``click.ClickException``."""
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        return start_farm_process(["--portals", str(portals), "--seed", str(seed), "--port", str(port),
+                                   "--write-portals", str(portals_dir)])
+    except FarmStartError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.command()
@@ -78,14 +54,14 @@ def demo(portals: int, seed: int, port: int, db_url: str | None, cache_dir: Path
     with tempfile.TemporaryDirectory(prefix="fazhi-demo-") as tmp:
         portals_dir = Path(tmp) / "portals"
         try:
-            farm, ready = start_farm(portals, seed, port, portals_dir)
+            farm = start_farm(portals, seed, port, portals_dir)
         except click.ClickException:
             if port == 0:
                 raise
             err.print(f"[yellow]port {port} is busy; serving the farm on a free port instead[/]")
-            farm, ready = start_farm(portals, seed, 0, portals_dir)
+            farm = start_farm(portals, seed, 0, portals_dir)
         try:
-            err.print(f"[green]{ready.split(', http', 1)[0]}[/]")
+            err.print(f"[green]{farm.ready_line.split(', http', 1)[0]}[/]")
             settings = crawl_settings(db_url=db_url, portals_dir=portals_dir, cache_dir=cache_dir, log_level="ERROR")
             chosen, _, loader = select_portals(settings, all_portals=True)
             if err.is_terminal and not as_json:
@@ -94,7 +70,7 @@ def demo(portals: int, seed: int, port: int, db_url: str | None, cache_dir: Path
             else:
                 result = run_portals(chosen, settings, loader=loader)
         finally:
-            stop_farm(farm)
+            farm.stop()
     summary = result.to_dict()
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -33,6 +33,9 @@ _SITE_CACHE = 256
 _CONDITIONAL = ("if-none-match", "if-modified-since")
 _PORT_ATTEMPTS = 20
 
+# The first line the server prints, the one a parent process waits for (crawler.sim.process).
+READY_PREFIX = "farm ready: "
+
 
 class FarmResource(resource.Resource):
     """The one Twisted resource behind every listener: dispatches on the address that was called."""
@@ -124,7 +127,7 @@ class Listening:
 
     def ready_line(self) -> str:
         """``farm ready: N portals, port P, URL URL ...`` (counties first, then city portals)."""
-        return f"farm ready: {len(self.farm.specs)} portals, port {self.port}, " + " ".join(self.base_urls)
+        return f"{READY_PREFIX}{len(self.farm.specs)} portals, port {self.port}, " + " ".join(self.base_urls)
 
     def stop(self) -> None:
         for listener in self.listeners:
