@@ -241,6 +241,24 @@ class ArchiveRun:
         )
 
 
+# A problem a portal's crawl reports when its stat is non-zero: (stat key, text with {n}).
+_COUNTED_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("problems/blocked", "blocked: {n} anti-bot challenge(s) (HTTP 412/521 with a script)"),
+    ("problems/soft_404", "soft_404: {n} page(s) say 'not found' with HTTP 200"),
+    ("robotstxt/forbidden", "robots: {n} request(s) forbidden by robots.txt"),
+    ("crawl/offsite_redirects", "offsite_redirect: {n} redirect(s) off the portal dropped"),
+    ("crawl/pager_capped", "pager_capped: {n} pager(s) announce more pages than [limits].max_pages"),
+    ("crawl/depth_limited", "depth_limit: {n} link(s) beyond [limits].max_depth"),
+    ("crawl/failed", "fetch_errors: {n} request(s) failed for good (after retries, or too large)"),
+    ("crawl/part_failed", "missing_parts: {n} split report(s) left for the next crawl (a later part failed)"),
+    ("crawl/fetch_attempt_errors", "network_errors: {n} attempt(s) failed (reset, timeout, cut short)"),
+    ("crawl/broken_links", "broken_links: {n} listed link(s) answer 404 or redirect elsewhere"),
+    ("spider_exceptions/count", "spider_errors: {n} exception(s) in the spider (see the log)"),
+    ("crawl/item_errors", "pipeline_errors: {n} page(s) lost to an error in the item pipelines (see the log)"),
+    ("crawl/attachment_errors", "attachment_errors: {n} attachment(s) could not be downloaded"),
+)
+
+
 def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
     """The numbers of one portal crawl, from its Scrapy stats, with its status and problems.
 
@@ -267,35 +285,9 @@ def portal_summary(stats: dict[str, Any], reason: str) -> dict[str, Any]:
         "finish_reason": reason,
         "list_encoding": get("crawl/list_encoding"),
     }
-    problems: list[str] = []
-    if get("problems/blocked"):
-        problems.append(f"blocked: {get('problems/blocked')} anti-bot challenge(s) (HTTP 412/521 with a script)")
-    if get("problems/soft_404"):
-        problems.append(f"soft_404: {get('problems/soft_404')} page(s) say 'not found' with HTTP 200")
-    if get("robotstxt/forbidden"):
-        problems.append(f"robots: {get('robotstxt/forbidden')} request(s) forbidden by robots.txt")
-    if get("crawl/offsite_redirects"):
-        problems.append(f"offsite_redirect: {get('crawl/offsite_redirects')} redirect(s) off the portal dropped")
+    problems = [template.format(n=get(key)) for key, template in _COUNTED_PROBLEMS if get(key)]
     if reason == "closespider_pagecount":
         problems.append("page_limit: stopped at [limits].max_pages")
-    if get("crawl/pager_capped"):
-        problems.append(f"pager_capped: {get('crawl/pager_capped')} pager(s) announce more pages than [limits].max_pages")
-    if get("crawl/depth_limited"):
-        problems.append(f"depth_limit: {get('crawl/depth_limited')} link(s) beyond [limits].max_depth")
-    if get("crawl/failed"):
-        problems.append(f"fetch_errors: {get('crawl/failed')} request(s) failed for good (after retries, or too large)")
-    if get("crawl/part_failed"):
-        problems.append(f"missing_parts: {get('crawl/part_failed')} split report(s) left for the next crawl (a later part failed)")
-    if get("crawl/fetch_attempt_errors"):
-        problems.append(f"network_errors: {get('crawl/fetch_attempt_errors')} attempt(s) failed (reset, timeout, cut short)")
-    if get("crawl/broken_links"):
-        problems.append(f"broken_links: {get('crawl/broken_links')} listed link(s) answer 404 or redirect elsewhere")
-    if get("spider_exceptions/count"):
-        problems.append(f"spider_errors: {get('spider_exceptions/count')} exception(s) in the spider (see the log)")
-    if get("crawl/item_errors"):
-        problems.append(f"pipeline_errors: {get('crawl/item_errors')} page(s) lost to an error in the item pipelines (see the log)")
-    if get("crawl/attachment_errors"):
-        problems.append(f"attachment_errors: {get('crawl/attachment_errors')} attachment(s) could not be downloaded")
     http_errors = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/5"))
     if http_errors:
         problems.append(f"server_errors: {http_errors} HTTP 5xx answer(s)")
