@@ -22,7 +22,7 @@ import argparse
 import json
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -30,6 +30,7 @@ from statistics import mean
 from urllib.parse import urlsplit
 
 from crawler.extract import extract
+from crawler.extract.score import char_prf
 from crawler.regions import resolve_region
 from crawler.sim import FAMILIES, Article, Farm, SiteInfo, render_article
 from crawler.sim.site import PortalSite
@@ -146,16 +147,6 @@ def with_gne() -> Callable[[Page], str]:
         return extractor.extract(_decoded(page.body)).get("content", "")
 
     return run
-
-
-def char_prf(predicted: str, gold: str) -> tuple[float, float, float]:
-    p = Counter("".join(predicted.split()))
-    g = Counter("".join(gold.split()))
-    overlap = sum((p & g).values())
-    if not overlap:
-        return 0.0, 0.0, 0.0
-    precision, recall = overlap / sum(p.values()), overlap / sum(g.values())
-    return precision, recall, 2 * precision * recall / (precision + recall)
 
 
 def run(extractors: dict[str, Callable[[Page], str]], pages: list[Page], repeat: int) -> dict:

@@ -121,16 +121,3 @@ def realpages() -> tuple[tuple[str, bytes, dict], ...]:
         (path.stem, path.read_bytes(), json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
         for path in sorted(REALPAGES.glob("*.html"))
     )
-
-
-def char_f1(predicted: str, gold: str) -> tuple[float, float, float]:
-    """Precision, recall and F1 over the multiset of non-blank characters (the benchmark's measure)."""
-    from collections import Counter
-
-    p = Counter("".join(predicted.split()))
-    g = Counter("".join(gold.split()))
-    overlap = sum((p & g).values())
-    if not overlap:
-        return 0.0, 0.0, 0.0
-    precision, recall = overlap / sum(p.values()), overlap / sum(g.values())
-    return precision, recall, 2 * precision * recall / (precision + recall)

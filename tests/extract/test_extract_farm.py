@@ -18,7 +18,8 @@ from crawler.regions import resolve_region
 from crawler.sim import FAMILIES, Article, Farm, SiteInfo, render_article
 from crawler.sim.site import PortalSite
 from crawler.textnorm import clean_paragraph
-from extract_pages import char_f1, seeds
+from crawler.extract.score import char_prf
+from extract_pages import seeds
 
 ENCODINGS = [("utf-8", "utf-8", True), ("gbk", "gb2312", False), ("gbk", None, False), ("utf-8", "gb2312", True)]
 
@@ -68,7 +69,7 @@ def test_farm_covers_every_family():
 
 def test_report_bodies_f1_at_least_099():
     _, manifest = farm()
-    scores = {r["url"]: char_f1(report_text(r), r["text"])[2] for r in manifest["reports"]}
+    scores = {r["url"]: char_prf(report_text(r), r["text"])[2] for r in manifest["reports"]}
     worst = min(scores, key=scores.get)
     assert scores[worst] >= 0.99, f"{worst}: F1 {scores[worst]:.4f}"
 

@@ -11,7 +11,8 @@ from statistics import mean
 import pytest
 
 from crawler.extract import extract
-from extract_pages import char_f1, realpages
+from crawler.extract.score import char_prf
+from extract_pages import realpages
 
 PAGES = realpages()
 
@@ -27,7 +28,7 @@ def test_realpages_are_present():
 @pytest.mark.parametrize(("name", "body", "gold"), PAGES, ids=[p[0] for p in PAGES])
 def test_each_page_body_and_chrome(name, body, gold):
     result = _extract(body, gold)
-    _, _, f1 = char_f1(result.text, gold["body"])
+    _, _, f1 = char_prf(result.text, gold["body"])
     assert f1 >= 0.85, f"{name}: body F1 {f1:.3f}"
     for chrome in gold["chrome"]:
         assert chrome not in result.text, f"{name}: chrome {chrome!r} kept"
@@ -36,5 +37,5 @@ def test_each_page_body_and_chrome(name, body, gold):
 
 @pytest.mark.parametrize("group", sorted({p[2]["group"] for p in PAGES}))
 def test_group_mean_f1(group):
-    scores = [char_f1(_extract(body, gold).text, gold["body"])[2] for _, body, gold in PAGES if gold["group"] == group]
+    scores = [char_prf(_extract(body, gold).text, gold["body"])[2] for _, body, gold in PAGES if gold["group"] == group]
     assert mean(scores) >= 0.95, f"{group}: mean body F1 {mean(scores):.3f}"
