@@ -121,3 +121,14 @@ def realpages() -> tuple[tuple[str, bytes, dict], ...]:
         (path.stem, path.read_bytes(), json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
         for path in sorted(REALPAGES.glob("*.html"))
     )
+
+
+def assert_labelled_metadata(result, expected: dict) -> None:
+    """The metadata ``labels.json`` gives for a seed, exactly (``published`` is checked by each test)."""
+    assert result.title == expected["title"]
+    assert result.report_year == expected["report_year"]
+    assert result.region == expected["region"]
+    assert result.issuer == expected["issuer"]
+    assert result.index_no == expected.get("index_no")
+    assert result.doc_no == expected.get("doc_no")
+    assert result.signed == expected.get("signed")

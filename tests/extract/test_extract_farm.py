@@ -19,7 +19,7 @@ from crawler.sim import FAMILIES, Article, Farm, SiteInfo, render_article
 from crawler.sim.site import PortalSite
 from crawler.textnorm import clean_paragraph
 from crawler.extract.score import char_prf
-from extract_pages import seeds
+from extract_pages import assert_labelled_metadata, seeds
 
 ENCODINGS = [("utf-8", "utf-8", True), ("gbk", "gb2312", False), ("gbk", None, False), ("utf-8", "gb2312", True)]
 
@@ -145,13 +145,7 @@ def test_seed_rendered_by_every_family(seed, family):
 
         assert result.paragraphs == list(article.paragraphs), f"{family} variant {variant}"
         expected = seed.expected
-        assert result.title == expected["title"]
-        assert result.report_year == expected["report_year"]
-        assert result.region == expected["region"]
-        assert result.issuer == expected["issuer"]
-        assert result.index_no == expected.get("index_no")
-        assert result.doc_no == expected.get("doc_no")
-        assert result.signed == expected.get("signed")
+        assert_labelled_metadata(result, expected)
         # The farm page states a full date; for the seed whose own page only gave a month the
         # day is the farm's, so only the month is the seed's.
         assert result.published[: len(expected.get("published") or "")] == (expected.get("published") or "")

@@ -6,7 +6,7 @@ import pytest
 
 from crawler.extract import extract
 from crawler.textnorm import clean_paragraph
-from extract_pages import seed_page, seeds
+from extract_pages import assert_labelled_metadata, seed_page, seeds
 
 LAYOUTS = ("structured", "inline")
 CASES = [pytest.param(seed, layout, id=f"{seed.name[:3]}-{layout}") for seed in seeds() for layout in LAYOUTS]
@@ -28,13 +28,7 @@ def test_expected_metadata_exact(seed, layout):
     expected = seed.expected
     result = extract(seed_page(seed, layout), seed.url)
 
-    assert result.title == expected["title"]
-    assert result.report_year == expected["report_year"]
-    assert result.region == expected["region"]
-    assert result.issuer == expected["issuer"]
-    assert result.index_no == expected.get("index_no")
-    assert result.doc_no == expected.get("doc_no")
-    assert result.signed == expected.get("signed")
+    assert_labelled_metadata(result, expected)
     published = expected.get("published")
     if published is None:
         assert result.published is None
