@@ -58,3 +58,6 @@ class AutoSpider(PortalSpider):
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
         return READERS[detect_family(response)][1](self, response)
+
+    def page_family(self, response: TextResponse) -> str:
+        return detect_family(response)

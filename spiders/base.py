@@ -32,6 +32,7 @@ from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
 from crawler.middlewares import header
 from crawler.portals import Portal, host_allowed
+from crawler.signals import list_parsed
 
 logger = logging.getLogger(__name__)
 
@@ -270,13 +271,16 @@ class PortalSpider(scrapy.Spider):
         # among them are re-checked by the archive's policy instead (see start()).
         unchanged = "cached" in response.flags
         self.crawler.stats.inc_value("crawl/list_pages")
-        for link in self.list_links(response):
-            if not self.allowed(link.url):
-                continue
+        links = [link for link in self.list_links(response) if self.allowed(link.url)]
+        pages = list(self.list_pages(response))
+        requests: list[scrapy.Request] = []
+        items: list[ListLink] = []
+        for link in links:
             if self.is_list_url(link.url):
                 if self.is_candidate(link.title) and hops < self.portal.limits.max_depth:
-                    yield self.list_request(link.url, hops=hops + 1, pages=0)
+                    requests.append(self.list_request(link.url, hops=hops + 1, pages=0))
                 continue
+            items.append(link)
             if not self.is_candidate(link.title):
                 self.crawler.stats.inc_value("crawl/rejected_by_title")
                 continue
@@ -286,9 +290,16 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("crawl/candidates")
             request = self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
             request.meta["list_unchanged"] = unchanged
-            yield request
-        for request in self.list_pages(response):
-            yield request
+            requests.append(request)
+        further = [r.url for r in requests if r.meta.get("role") == "list"] + [r.url for r in pages]
+        self.crawler.signals.send_catch_log(list_parsed, spider=self, response=response, items=items,
+                                            next=list(dict.fromkeys(further)), family=self.page_family(response))
+        yield from requests
+        yield from pages
+
+    def page_family(self, response: TextResponse) -> str:
+        """The family whose reader reads ``response`` (``auto`` says which it detected)."""
+        return self.family
 
     def decoded(self, response: TextResponse) -> TextResponse:
         """The list page decoded as the extraction would: the portal's encoding, else what the bytes are.
