@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 
 from crawler.extensions import SUMMARY_KEYS, JobDirGuard, crawl_now, dispose_engines, open_archive, portal_summary
 from crawler.portals import Portal, PortalError
+from crawler.signals import list_parsed
 from crawler.spiderloader import PortalSpiderLoader, spider_class
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class Progress:
     def item_scraped(self, name: str, item: Any) -> None: ...
 
     def item_dropped(self, name: str, item: Any, reason: str) -> None: ...
+
+    def list_parsed(self, name: str, spider: Any, response: Any, items: list, next: list[str], family: str) -> None:
+        """A list page was read (:data:`crawler.signals.list_parsed`): its items and further pages."""
 
     def portal_finished(self, name: str, summary: dict[str, Any]) -> None: ...
 
@@ -240,6 +244,7 @@ class _Watcher:
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.list_parsed, signal=list_parsed)
 
     def response_received(self, response: Any, request: Any, spider: Any) -> None:
         self.progress.page_fetched(self.name, len(response.body))
@@ -249,6 +254,9 @@ class _Watcher:
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
         self.progress.item_dropped(self.name, item, str(exception))
+
+    def list_parsed(self, spider: Any, response: Any, items: list, next: list[str], family: str) -> None:
+        self.progress.list_parsed(self.name, spider, response, items, next, family)
 
     def never_closed(self) -> None:
         """The reactor stopped before this portal's spider closed, so Scrapy closed nothing.
