@@ -1,16 +1,17 @@
 """``crawler portal``: write a new portal config, list the configs, check one against the live site.
 
 ``check`` runs the portal's real spider (same settings, middlewares and extraction as a crawl)
-with the archive switched off, so an operator sees what a crawl would harvest — report
-candidates with year and title, rejected pages with their kind, an extraction preview — and
-why it might harvest nothing (robots.txt, anti-bot, soft 404s, encoding) before scheduling it.
+with the archive switched off (:mod:`crawler.check`), so an operator sees what a crawl would
+harvest — each list page's items and further pages, report candidates with year and title,
+rejected pages, an extraction preview — and why it might harvest nothing (robots.txt,
+anti-bot, soft 404s, encoding) before scheduling it. ``check --url`` does the same for a site
+with no config yet.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -18,13 +19,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from crawler.check import (PREVIEW_CHARS, CheckInputError, CheckResult, check_named, check_portal, check_settings,
+                           portal_for_url)
 from crawler.cli.options import json_option, portals_dir_option
-from crawler.items import ReportGone, ReportPage
 from crawler.portals import FAMILIES, PortalConfigError, load_portal, load_portals, skeleton
 from crawler.regions import Region
-from crawler.run import Progress
-
-PREVIEW_CHARS = 300
 
 
 @click.group()
@@ -82,123 +81,86 @@ def list_(portals_dir: Path, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-class CheckCollector(Progress):
-    """Collects what a dry-run crawl of one portal finds (the run's progress hooks)."""
-
-    def __init__(self) -> None:
-        self.reports: list[dict[str, Any]] = []
-        self.rejected: list[dict[str, Any]] = []
-        self.gone: list[dict[str, Any]] = []
-        self.summary: dict[str, Any] = {}
-
-    def item_scraped(self, name: str, item: Any) -> None:
-        if isinstance(item, ReportPage):
-            extraction = item.extraction
-            self.reports.append({
-                "url": item.url,
-                "title": extraction.title or item.list_title,
-                "report_year": extraction.report_year,
-                "published": extraction.published,
-                "issuer": extraction.issuer,
-                "region": extraction.region,
-                "parts": len(item.urls),
-                "attachments": [a.url for a in item.attachments],
-                "text_from": item.text_from or "page",
-                "encoding": extraction.encoding,
-                "problems": extraction.problems,
-                "preview": extraction.text[:PREVIEW_CHARS],
-            })
-        elif isinstance(item, ReportGone):
-            self.gone.append({"url": item.url, "reason": item.reason})
-
-    def item_dropped(self, name: str, item: Any, reason: str) -> None:
-        if isinstance(item, ReportPage) and item.extraction is not None:
-            extraction = item.extraction
-            self.rejected.append({"url": item.url, "title": extraction.title or item.list_title,
-                                  "kind": extraction.kind, "problems": extraction.problems})
-
-    def portal_finished(self, name: str, summary: dict[str, Any]) -> None:
-        self.summary = summary
-
-
 @portal.command("check")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--url", metavar="URL", help="Check a portal with no config yet from this list page (its host is the portal).")
+@click.option("--family", type=click.Choice(FAMILIES), default=None,
+              help="With --url: the CMS family to read the pages as.  [default: auto]")
 @portals_dir_option
 @json_option
 @click.option("--max-pages", type=click.IntRange(1), default=100, show_default=True,
               help="Stop after this many responses (a check is a sample, not a crawl).")
-def check(name: str, portals_dir: Path, as_json: bool, max_pages: int) -> None:
-    """Fetch portal NAME live without writing to the archive, and show what a crawl would find.
+def check(name: str | None, url: str | None, family: str | None, portals_dir: Path, as_json: bool,
+          max_pages: int) -> None:
+    """Fetch portal NAME (or the page at --url) live without writing anything, and show what a crawl would find.
+
+    \b
+    Examples:
+      crawler portal check hanzhong_hantai
+      crawler portal check --url http://htq.gov.cn/hzshtqzf/zwgk/zdly/fzzfjssjfcj/ --family auto --json
 
     Exit code 0 when report candidates were found, 1 when the check found nothing or the
-    portal is blocked or broken, 2 when the config is invalid.
+    portal is blocked or broken, 2 when the config or the command line is invalid.
     """
-    from crawler.run import crawl_settings, run_portals, select_portals
-
-    path = portals_dir / f"{name}.toml"
-    try:
-        load_portal(path)
-    except PortalConfigError as exc:
-        for error in exc.errors:
-            click.echo(f"invalid config: {error}", err=True)
-        raise SystemExit(2) from None
-    settings = crawl_settings(
-        portals_dir=portals_dir,
-        archive=False,
-        log_level="ERROR",
-        overrides={"HTTPCACHE_ENABLED": False, "CLOSESPIDER_PAGECOUNT": max_pages},
-    )
-    # Through the loader, so a portal with a spider of its own is checked with that spider.
-    try:
-        chosen, _, loader = select_portals(settings, [name])
-    except KeyError as exc:
-        click.echo(f"invalid config: {exc.args[0]}", err=True)
-        raise SystemExit(2) from None
-    collector = CheckCollector()
-    run_portals(chosen, settings, loader=loader, progress=collector)
-    summary = collector.summary
-    problems = list(summary.get("problems", []))
-    if summary.get("list_encoding"):
-        problems.append(f"encoding: list pages decoded as {summary['list_encoding']}")
-    if not collector.reports and not any(p.startswith("nothing_") for p in problems):
-        problems.append("nothing_found: no page the extraction classifies as an annual rule-of-law report")
-    result = {
-        "portal": name,
-        "status": summary.get("status"),
-        "pages_fetched": summary.get("pages_fetched", 0),
-        "reports": collector.reports,
-        "rejected": collector.rejected,
-        "gone": collector.gone,
-        "problems": problems,
-    }
+    if (name is None) == (url is None):
+        raise click.UsageError("give either a portal NAME or --url URL")
+    if name is not None and family is not None:
+        raise click.UsageError("--family goes with --url; a named portal's family is in its config")
+    settings = check_settings(portals_dir=portals_dir, max_pages=max_pages)
+    if url is not None:
+        try:
+            result = check_portal(portal_for_url(url, family or "auto"), settings)
+        except CheckInputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+    else:
+        try:
+            load_portal(portals_dir / f"{name}.toml")
+            result = check_named(name, settings)
+        except PortalConfigError as exc:
+            for error in exc.errors:
+                click.echo(f"invalid config: {error}", err=True)
+            raise SystemExit(2) from None
+        except CheckInputError as exc:
+            click.echo(f"invalid config: {exc}", err=True)
+            raise SystemExit(2) from None
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_check(Console(), result)
-    if not collector.reports or result["status"] in ("blocked", "broken"):
+    if not result.found:
         raise SystemExit(1)
 
 
-def _print_check(console: Console, result: dict[str, Any]) -> None:
-    console.print(f"[bold]{escape(result['portal'])}[/]: {escape(str(result['status']))}, {result['pages_fetched']} pages fetched")
-    reports = Table(title=f"report candidates ({len(result['reports'])})")
-    reports.add_column("year")
-    reports.add_column("title", overflow="fold")
-    reports.add_column("url", overflow="fold")
-    for r in result["reports"]:
-        reports.add_row(str(r["report_year"] or "?"), Text(r["title"] or ""), Text(r["url"]))
-    console.print(reports)
-    if result["rejected"]:
-        rejected = Table(title=f"rejected pages ({len(result['rejected'])})")
-        rejected.add_column("kind")
-        rejected.add_column("title", overflow="fold")
-        rejected.add_column("url", overflow="fold")
-        for r in result["rejected"]:
-            rejected.add_row(r["kind"], Text(r["title"] or ""), Text(r["url"]))
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=escape(title))
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _print_check(console: Console, result: CheckResult) -> None:
+    """Candidates first (what a crawl would archive), then each list page read, the rejected pages and the problems."""
+    console.print(f"[bold]{escape(result.portal)}[/] ({escape(result.family)}): {escape(str(result.status))}, "
+                  f"{result.pages_fetched} pages fetched")
+    candidates = _table(f"report candidates ({len(result.candidates)})", "year", "title", "url")
+    for c in result.candidates:
+        candidates.add_row(str(c["report_year"] or "?"), Text(c["title"] or ""), Text(c["url"]))
+    console.print(candidates)
+    for page in result.lists:
+        items = _table(f"list {page.url} ({page.family}): {len(page.items)} items", "date", "title", "url")
+        for link in page.items:
+            items.add_row(link.date or "", Text(link.title), Text(link.url))
+        console.print(items)
+        for url in page.next:
+            console.print(Text(f"  next: {url}"))
+    if result.rejected:
+        rejected = _table(f"rejected pages ({len(result.rejected)})", "why", "title", "url")
+        for r in result.rejected:
+            rejected.add_row(r.get("kind") or f"by {r['reason']}", Text(r["title"] or ""), Text(r["url"]))
         console.print(rejected)
-    if result["reports"]:
-        first = result["reports"][0]
+    if result.candidates:
+        first = result.candidates[0]
         console.print(f"[bold]extraction preview[/] ({escape(first['url'])}, encoding {first['encoding']}):")
         console.print(Text(first["preview"] + ("…" if len(first["preview"]) >= PREVIEW_CHARS else "")))
-    for problem in result["problems"]:
+    for problem in result.problems:
         console.print(f"[yellow]problem[/] {escape(problem)}")
