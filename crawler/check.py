@@ -7,7 +7,7 @@ list page read with its items and the further list pages derived from it, the re
 candidates the extraction accepted, the pages rejected (by their list title, or by the
 extraction's kind) and the problems that would make a crawl harvest nothing.
 
-A portal with no config yet is checked from one URL (:func:`portal_for_url`): an in-memory
+A portal with no config yet is checked from a URL (:func:`portal_for_urls`): an in-memory
 portal whose only allowed domain is the URL's host, so an operator can read a site before
 writing its TOML file.
 """
@@ -15,6 +15,7 @@ writing its TOML file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,26 @@ class CheckResult:
         }
 
 
-def portal_for_url(url: str, family: str = "auto") -> Portal:
-    """A check-only portal for ``url``: its host is the only allowed domain, its region unknown.
+def portal_for_urls(urls: Sequence[str], family: str = "auto") -> Portal:
+    """A check-only portal starting from ``urls``: their hosts are its only allowed domains, its region unknown.
 
-    The name is the host spelled as a spider name (``www.htq.gov.cn`` -> ``www_htq_gov_cn``),
+    The name is the first host spelled as a spider name (``www.htq.gov.cn`` -> ``www_htq_gov_cn``),
     a fair first guess for the config file the operator writes next.
     """
+    hosts = list(dict.fromkeys(_host(url) for url in urls))
+    if not hosts:
+        raise CheckInputError("no URL to check")
+    name = re.sub(r"[^a-z0-9]+", "_", hosts[0].lower()).strip("_") or "portal"
+    try:
+        return Portal(name=name, title=hosts[0], family=family, allowed_domains=hosts, start_urls=list(urls),
+                      region=UNKNOWN_REGION)
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise CheckInputError(f"cannot check {' '.join(urls)}: {details}") from None
+
+
+def _host(url: str) -> str:
+    """The host of an http(s) URL, or :class:`CheckInputError` naming the URL."""
     try:
         parts = urlsplit(url)
         host, _ = parts.hostname, parts.port  # .port raises on a port that is not a number
@@ -101,13 +116,7 @@ def portal_for_url(url: str, family: str = "auto") -> Portal:
         raise CheckInputError(f"{url!r} is not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not host:
         raise CheckInputError(f"{url!r} is not an http(s) URL")
-    name = re.sub(r"[^a-z0-9]+", "_", host.lower()).strip("_") or "portal"
-    try:
-        return Portal(name=name, title=host, family=family, allowed_domains=[host], start_urls=[url],
-                      region=UNKNOWN_REGION)
-    except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise CheckInputError(f"cannot check {url}: {details}") from None
+    return host
 
 
 def check_settings(*, portals_dir: Path | None = None, max_pages: int) -> Settings:

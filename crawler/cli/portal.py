@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.check import (PREVIEW_CHARS, CheckInputError, CheckResult, check_named, check_portal, check_settings,
-                           portal_for_url)
+                           portal_for_urls)
 from crawler.cli.options import json_option, portals_dir_option
 from crawler.portals import FAMILIES, PortalConfigError, load_portal, load_portals, skeleton
 from crawler.regions import Region
@@ -83,14 +83,15 @@ def list_(portals_dir: Path, as_json: bool) -> None:
 
 @portal.command("check")
 @click.argument("name", required=False)
-@click.option("--url", metavar="URL", help="Check a portal with no config yet from this list page (its host is the portal).")
+@click.option("--url", "urls", metavar="URL", multiple=True,
+              help="Check a portal with no config yet from this list page (its host is the portal); repeatable.")
 @click.option("--family", type=click.Choice(FAMILIES), default=None,
               help="With --url: the CMS family to read the pages as.  [default: auto]")
 @portals_dir_option
 @json_option
 @click.option("--max-pages", type=click.IntRange(1), default=100, show_default=True,
               help="Stop after this many responses (a check is a sample, not a crawl).")
-def check(name: str | None, url: str | None, family: str | None, portals_dir: Path, as_json: bool,
+def check(name: str | None, urls: tuple[str, ...], family: str | None, portals_dir: Path, as_json: bool,
           max_pages: int) -> None:
     """Fetch portal NAME (or the page at --url) live without writing anything, and show what a crawl would find.
 
@@ -102,14 +103,14 @@ def check(name: str | None, url: str | None, family: str | None, portals_dir: Pa
     Exit code 0 when report candidates were found, 1 when the check found nothing or the
     portal is blocked or broken, 2 when the config or the command line is invalid.
     """
-    if (name is None) == (url is None):
+    if (name is None) == (not urls):
         raise click.UsageError("give either a portal NAME or --url URL")
     if name is not None and family is not None:
         raise click.UsageError("--family goes with --url; a named portal's family is in its config")
     settings = check_settings(portals_dir=portals_dir, max_pages=max_pages)
-    if url is not None:
+    if urls:
         try:
-            result = check_portal(portal_for_url(url, family or "auto"), settings)
+            result = check_portal(portal_for_urls(urls, family or "auto"), settings)
         except CheckInputError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
     else:
