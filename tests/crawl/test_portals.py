@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,33 +143,6 @@ def test_portal_new_writes_a_skeleton_that_validates_once_filled(tmp_path: Path)
     again = subprocess.run([CRAWLER, "portal", "new", "hantai", "--url", url, "--portals-dir", str(tmp_path)],
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "exists" in again.stderr
-
-
-def test_portal_check_shows_candidates_rejects_and_preview_without_writing(farm: RunningFarm, tmp_path: Path) -> None:
-    farm.write_portals(tmp_path / "portals")
-    name = sorted(p.stem for p in (tmp_path / "portals").glob("sim_trs_*.toml"))[0]
-    db = tmp_path / "must-not-exist.db"
-    result = subprocess.run([CRAWLER, "portal", "check", name, "--portals-dir", str(tmp_path / "portals"), "--json"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                            env={**os.environ, "CRAWLER_DB_URL": f"sqlite:///{db}"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    check = json.loads(result.stdout)
-    expected = {r["url"]: r["report_year"] for r in farm.manifest()["reports"] if r["portal"] == name}
-    assert {r["url"]: r["report_year"] for r in check["reports"]} == expected
-    negatives = {n["url"]: n["kind"] for n in farm.manifest()["negatives"] if n["portal"] == name}
-    rejected = {r["url"]: r["kind"] for r in check["rejected"]}
-    assert rejected and set(rejected) <= set(negatives)
-    assert all(kind == negatives[url] for url, kind in rejected.items())
-    assert all(r["preview"] for r in check["reports"])
-    assert not db.exists() and not (tmp_path / "data").exists()
-
-
-def test_portal_check_of_an_invalid_config_exits_2(tmp_path: Path) -> None:
-    _write(tmp_path, "broken", VALID.format(name="broken").replace("[region]", "[regio]"))
-    result = subprocess.run([CRAWLER, "portal", "check", "broken", "--portals-dir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    assert "broken.toml" in result.stderr and "region" in result.stderr
 
 
 def test_page_limit_stops_the_portal_and_is_reported(farm: RunningFarm, workspace: Workspace) -> None:

@@ -1,0 +1,125 @@
+"""`crawler portal check`: what an operator reads before writing or scheduling a portal.
+
+Every check that crawls runs the real command in a child process (one reactor per process)
+against the farm over HTTP; the usage errors need no crawl and run in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from scrapy.http import HtmlResponse
+from w3lib.url import canonicalize_url
+
+from crawler.cli.portal import portal
+from tests.crawl.conftest import CRAWLER
+from tests.crawl.test_portals import VALID, _write
+from tests.farm import RunningFarm, fetch
+
+CONTRACT_KEYS = {"portal", "family", "lists", "candidates", "rejected", "problems"}
+
+
+def _check(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
+    """``crawler portal check ... --json``: exit code, the JSON printed and stderr."""
+    result = subprocess.run([CRAWLER, "portal", "check", *args, "--json"], capture_output=True, text=True,
+                            timeout=180, cwd=cwd, env=env)
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+
+
+def _canonical(urls: list[str]) -> list[str]:
+    return [canonicalize_url(u) for u in urls]
+
+
+def _page_links(url: str) -> set[str]:
+    """Every link on the page at ``url`` (``href`` and TRS's ``ms-attr-href``), absolute and canonical."""
+    answer = fetch(url)
+    page = HtmlResponse(url, body=answer.body, headers={"Content-Type": answer.headers.get("content-type", "")})
+    hrefs = page.xpath("//a/@href | //a/@ms-attr-href").getall()
+    return {canonicalize_url(page.urljoin(h.strip())) for h in hrefs if h.strip() and "{" not in h}
+
+
+@pytest.mark.parametrize("mode", ["own", "auto"])
+def test_check_lists_every_item_and_further_page_of_every_list_page(farm: RunningFarm, mode: str) -> None:
+    """Every list page of every family and list variant: items exactly as the page lists them, its further pages.
+
+    ``--url`` gets the first page of each column (the pages no other page leads to); the
+    check reads the rest through the ``next`` pages it derives, like a crawl.
+    """
+    for spec in (p for p in farm.manifest()["portals"] if p["kind"] == "county"):
+        lists = spec["lists"]
+        led_to = {canonicalize_url(u) for page in lists for u in page["next"]}
+        firsts = [page["url"] for page in lists if canonicalize_url(page["url"]) not in led_to]
+        family = spec["family"] if mode == "own" else "auto"
+        code, check, stderr = _check(*(a for url in firsts for a in ("--url", url)), "--family", family,
+                                     "--max-pages", "300")
+        assert code == 0, (spec["name"], check.get("problems"), stderr[-2000:])
+        read = {canonicalize_url(page["url"]): page for page in check["lists"]}
+        for expected in lists:
+            where = f"{spec['name']} ({spec['family']}, variant {spec['list_variant']}, --family {family}): {expected['url']}"
+            got = read.get(canonicalize_url(expected["url"]))
+            assert got is not None, f"{where} was not read; read: {sorted(read)}"
+            items = _canonical([item["url"] for item in got["items"]])
+            assert items == _canonical(expected["items"]), where
+            assert set(_canonical(expected["next"])) <= set(_canonical(got["next"])), where
+            if not got["url"].startswith(spec["base_url"]) or "dataproxy" in got["url"]:
+                continue  # a data endpoint has no navigation of its own
+            others = _page_links(got["url"]) - set(_canonical(expected["items"]))
+            assert not others & set(items), f"{where}: navigation or side-bar links taken as items"
+
+
+def test_check_of_a_named_portal_finds_its_reports_and_writes_nothing(farm: RunningFarm, tmp_path: Path) -> None:
+    farm.write_portals(tmp_path / "portals")
+    manifest = farm.manifest()
+    spec = next(p for p in manifest["portals"] if p["family"] == "trs" and p["kind"] == "county")
+    db = tmp_path / "must-not-exist.db"
+    code, check, stderr = _check(spec["name"], "--portals-dir", str(tmp_path / "portals"), cwd=tmp_path,
+                                 env={**os.environ, "CRAWLER_DB_URL": f"sqlite:///{db}"})
+    assert code == 0, stderr[-3000:]
+    assert CONTRACT_KEYS <= set(check) and check["portal"] == spec["name"] and check["family"] == "trs"
+    expected = {r["url"]: r["report_year"] for r in manifest["reports"] if r["portal"] == spec["name"]}
+    assert {c["url"]: c["report_year"] for c in check["candidates"]} == expected
+    assert {c["kind"] for c in check["candidates"]} == {"annual_rule_of_law_report"}
+    assert all(c["title"] and c["preview"] for c in check["candidates"])
+    negatives = {n["url"]: n["kind"] for n in manifest["negatives"] if n["portal"] == spec["name"]}
+    by_kind = {r["url"]: r["kind"] for r in check["rejected"] if "kind" in r}
+    assert by_kind and all(negatives.get(url) == kind for url, kind in by_kind.items())
+    by_title = [r for r in check["rejected"] if r.get("reason") == "title"]
+    listed = {item["url"] for page in check["lists"] for item in page["items"]}
+    assert by_title and {r["url"] for r in by_title} <= listed and not set(expected) & {r["url"] for r in by_title}
+    assert not db.exists() and not (tmp_path / "data").exists()
+
+
+def test_check_of_an_unreachable_url_names_it_and_exits_1() -> None:
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/col/col1/index.html"
+    code, check, _ = _check("--url", url)
+    assert code == 1
+    assert check["candidates"] == [] and check["lists"] == []
+    assert any(url in problem for problem in check["problems"]), check["problems"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--url", "http://127.0.0.1:1/", "--family", "nosuch"], "'nosuch' is not one of"),
+    (["--url", "ftp://127.0.0.1/list.html"], "'ftp://127.0.0.1/list.html' is not an http(s) URL"),
+    (["--url", "http://127.0.0.1:99999/"], "Port out of range"),
+    ([], "give either a portal NAME or --url URL"),
+    (["some_portal", "--family", "trs"], "--family goes with --url"),
+])
+def test_check_usage_errors_exit_2_before_fetching(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(portal, ["check", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_check_of_an_invalid_config_exits_2(tmp_path: Path) -> None:
+    _write(tmp_path, "broken", VALID.format(name="broken").replace("[region]", "[regio]"))
+    result = CliRunner().invoke(portal, ["check", "broken", "--portals-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "broken.toml" in result.output and "region" in result.output
