@@ -146,6 +146,11 @@ class Family:
         """How many static list pages ``column`` has for ``total`` items."""
         return max(1, -(-total // self.per_page))
 
+    def announced(self, site: SiteInfo, column: Column, page: int, pages: int, total: int) -> list[str]:
+        """Paths (with query) of the further list pages list page ``page`` announces: by default
+        its pager's other pages. The manifest's ``lists[].next`` is made of these."""
+        return [self.list_path(column, p) for p in range(pages) if p != page]
+
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         raise NotImplementedError
 
@@ -225,6 +230,9 @@ class TRS(Family):
         if column.variant == 4:
             return 1
         return super().list_pages(column, total)
+
+    def announced(self, site, column, page, pages, total):
+        return [] if column.variant == 4 else super().announced(site, column, page, pages, total)
 
     def _static_groups(self, column: Column, items: Sequence[ListItem]) -> str:
         """Newer TRS templates: every item in one file, in hidden groups, links in ``ms-attr-href``."""
@@ -359,6 +367,16 @@ class Hanweb(Family):
             f"{escape(item.title)}</a><{tag}>{item.published.isoformat()}</{tag}></li>]]></record>"
         )
 
+    proxy = "/module/web/jpage/dataproxy.jsp"
+
+    def proxy_page(self, column: Column, site: SiteInfo, page: int) -> str:
+        """Proxy page ``page`` (1-based) of ``column`` as a spider asks for it from ``<nextgroup>``."""
+        return f"{self.proxy}?page={page}&{self.proxy_query(column, site)}"
+
+    def announced(self, site, column, page, pages, total):
+        """The column page announces the proxy's pages (``<nextgroup>`` and the total in its script)."""
+        return [self.proxy_page(column, site, k) for k in range(1, -(-total // self.per_page) + 1)]
+
     def proxy_query(self, column: Column, site: SiteInfo) -> str:
         return (
             f"col=1&appid=1&webid={column.base[-4:]}&path=%2F&columnid={column.base}&sourceContentType=1"
@@ -370,7 +388,7 @@ class Hanweb(Family):
         unit = self.unit_id(column)
         datastore = (
             f'<div id="{unit}"><script type="text/xml"><datastore>'
-            f'<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&{self.proxy_query(column, site)}"></a>]]>'
+            f'<nextgroup><![CDATA[<a href="{self.proxy_page(column, site, 1)}"></a>]]>'
             f"</nextgroup><recordset>{''.join(self.record(i, column, site) for i in first)}</recordset></datastore></script>"
             f"<script>var totalRecord={total}; var perPage={self.per_page};"
             f" $.jpage({{dataStore: '{unit}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
@@ -516,6 +534,10 @@ class Gkmlpt(Family):
 
     def api_path(self, column: Column) -> str:
         return f"/gkmlpt/api/all/{column.base}"
+
+    def announced(self, site, column, page, pages, total):
+        """The catalog page names the API by its ``SID``: 100 articles an API page."""
+        return [f"{self.api_path(column)}?page={k}&sid={self.sid(site)}" for k in range(1, -(-total // self.per_page) + 1)]
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         return f"/gkmlpt/content/{docid // 1_000_000}/{docid // 1000}/post_{docid}.html"

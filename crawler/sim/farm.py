@@ -25,7 +25,7 @@ from crawler.sim.config import portal_toml
 from crawler.sim.faults import PAGE_FAULTS, parse_faults
 from crawler.sim.families import Column, Family, family
 from crawler.sim.model import REPORT, Article, AttachmentLink, Entry, SiteInfo
-from crawler.sim.site import extra_fault_paths
+from crawler.sim.site import PortalSite, extra_fault_paths
 from crawler.textnorm import canonical_text, content_hash
 
 # Night 0 is the state of the web on this day, after the Q1 publication season.
@@ -52,6 +52,19 @@ ENCODING_PROFILES = (
 # 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
 # 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager (others textbook).
 LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {}, {})
+# The stable names of the list variants (manifest ``variants``), by (family, LIST_VARIANTS index).
+VARIANT_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
+    ("trs", 1): ("renamed_pager",),
+    ("trs", 2): ("countpage_variables",),
+    ("trs", 3): ("uppercase_next_line_markup", "short_list_dates"),
+    ("trs", 4): ("trs_dongjing",),
+    ("hanweb", 1): ("hanweb_dates_in_b",),
+    ("hanweb", 2): ("hanweb_absolute_links",),
+    ("hanweb", 3): ("hanweb_jsonp",),
+    ("shtml", 1): ("six_arg_pager_prefix",),
+    ("shtml", 2): ("six_arg_pager_prefix",),
+    ("shtml", 3): ("short_list_dates",),
+}
 _PROVINCE_ABBR = {
     "北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",
     "黑龙江": "黑", "上海": "沪", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
@@ -516,7 +529,20 @@ class Farm:
                 out.append({"url": url, "kind": kind, "portal": plan.spec.name})
         return sorted(out, key=lambda f: (f["kind"], f["url"]))
 
-    # --- ground truth ----------------------------------------------------------------------------
+    # --- ground truth ---
+
+    def variants(self, spec: PortalSpec) -> list[str]:
+        """The list-page variants portal ``spec`` carries, by their stable names (docs/simulator.md)."""
+        return list(VARIANT_NAMES.get((spec.family, self.list_variant(spec)), ()))
+
+    def lists(self, spec: PortalSpec) -> list[dict]:
+        """Every list page portal ``spec`` serves tonight: its URL, main-list items and announced further pages."""
+        site = PortalSite(self, self.plan(spec.index))
+        return [{"url": spec.base_url + page.url, "items": list(page.items), "next": list(page.next),
+                 "family": page.family, **({"method": page.method} if page.method != "GET" else {})}
+                for page in site.lists]
+
+    # -------------------------------------------------------------------------------------------
 
     def report_text(self, entry: Entry) -> str:
         """The canonical text a perfect extractor keeps: the body, or the attachment's whole text."""
@@ -530,8 +556,9 @@ class Farm:
         for spec in self.specs:
             portals.append({"name": spec.name, "family": spec.family, "base_url": spec.base_url + "/",
                             "encoding": spec.encoding, "declared_encoding": spec.declared, "kind": spec.kind,
-                            "list_variant": self.list_variant(spec),
-                            "region_code": spec.region.code if spec.kind == "county" else spec.city_key + "00"})
+                            "list_variant": self.list_variant(spec), "variants": self.variants(spec),
+                            "region_code": spec.region.code if spec.kind == "county" else spec.city_key + "00",
+                            "lists": self.lists(spec)})
         city_mirrors: dict[str, str] = {}
         for spec in self.specs:
             if spec.kind == "city":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
+from urllib.parse import urljoin
 from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
@@ -60,6 +61,23 @@ class Reply:
     delay: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """A list page the portal serves, as the manifest's ``lists`` shows it.
+
+    ``url`` is the path (and query) a spider requests; ``items`` the article links of the page's
+    main list in page order (hrefs as written, relative ones resolved against ``url``);
+    ``next`` the further list pages its markup or scripts announce; ``family`` the family whose
+    fingerprints the page carries (what ``family = "auto"`` must detect there).
+    """
+
+    url: str
+    items: tuple[str, ...]
+    next: tuple[str, ...]
+    family: str
+    method: str = "GET"
+
+
 @dataclass(slots=True)
 class _Route:
     kind: str  # page | file | redirect | robots | proxy | api | fault
@@ -92,6 +110,7 @@ class PortalSite:
         self._cache: dict[str, chrome.Template | bytes] = {}
         self.visible = plan.visible(self.today)
         self.routes: dict[str, _Route] = {}
+        self.lists: list[ListPage] = []
         self._build_routes()
 
     # --- routes ------------------------------------------------------------------------------
@@ -118,8 +137,13 @@ class PortalSite:
             pages = fam.list_pages(column, len(items))
             for page in range(pages):
                 chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
-                self.routes[fam.list_path(column, page).split("#")[0]] = _Route(
-                    "page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
+                path = fam.list_path(column, page).split("#")[0]
+                self.routes[path] = _Route("page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
+                shown = chunk[:fam.per_page] if isinstance(fam, Hanweb) else [] if isinstance(fam, Gkmlpt) else chunk
+                self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items)))
+            if isinstance(fam, (Hanweb, Gkmlpt)):  # data pages: the proxy's or the API's, one per announced URL
+                for k, url in enumerate(fam.announced(self.site, column, 0, pages, len(items))):
+                    self._add_list(url, items[k * fam.per_page:(k + 1) * fam.per_page], [])
             if isinstance(fam, Gkmlpt):
                 self.routes[fam.api_path(column)] = _Route("api", modified=changed, target=str(n))
         if isinstance(fam, Hanweb):
@@ -148,6 +172,17 @@ class PortalSite:
                 self.routes[path] = _Route("fault", target=kind)
         if "redirect_loop" in self.faults:
             self.routes["/redirect/b.html"] = _Route("fault", target="redirect_loop")
+
+    def _add_list(self, url: str, items: list[ListItem], announced: list[str], method: str = "GET") -> None:
+        """Record a list page for the manifest (several columns may share one page, as gkmlpt's do)."""
+        base = self.site.base_url + url
+        page = ListPage(url, tuple(urljoin(base, i.url) for i in items), tuple(urljoin(base, a) for a in announced),
+                        self.plan.spec.family, method)
+        for k, known in enumerate(self.lists):
+            if known.url == url:
+                self.lists[k] = replace(known, items=known.items + page.items, next=known.next + page.next)
+                return
+        self.lists.append(page)
 
     # --- renderers ----------------------------------------------------------------------------
 
