@@ -48,7 +48,7 @@ def portal_toml(farm: Farm, plan: PortalPlan) -> str:
         f"# Simulated portal {spec.index} of a farm (seed {farm.seed}); written by `crawler sim serve --write-portals`.",
         f"name = {_string(spec.name)}",
         f"title = {_string(plan.site.name)}",
-        f"family = {_string(spec.family)}",
+        f"family = {_string('auto' if 'auto_config' in spec.extras else spec.family)}",
         "verified = false",
         f"issuers = {_array(issuers)}",
         f"allowed_domains = {_array([spec.address])}",

@@ -43,6 +43,7 @@ class Column:
     base: str
     list_name: str = ""
     variant: int = 0
+    aggregates: tuple[int, ...] = ()  # an aggregated column lists these sibling columns' articles
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,11 @@ class Family:
     def announced(self, site: SiteInfo, column: Column, page: int, pages: int, total: int) -> list[str]:
         """Paths (with query) of the further list pages list page ``page`` announces: by default
         its pager's other pages. The manifest's ``lists[].next`` is made of these."""
-        return [self.list_path(column, p) for p in range(pages) if p != page]
+        return [self.list_page_path(column, p, pages) for p in range(pages) if p != page]
+
+    def list_page_path(self, column: Column, page: int, pages: int) -> str:
+        """Path of list page ``page`` of ``pages``: :meth:`list_path`, unless pages are numbered from the end."""
+        return self.list_path(column, page)
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         raise NotImplementedError
@@ -234,22 +239,25 @@ class TRS(Family):
     def announced(self, site, column, page, pages, total):
         return [] if column.variant == 4 else super().announced(site, column, page, pages, total)
 
-    def _static_groups(self, column: Column, items: Sequence[ListItem]) -> str:
-        """Newer TRS templates: every item in one file, in hidden groups, links in ``ms-attr-href``."""
+    def _static_groups(self, column: Column, items: Sequence[ListItem], size: int = 0, total: int = 0,
+                       search: str = "") -> str:
+        """Newer TRS templates: the items in one file, in hidden groups of ``size``, links in ``ms-attr-href``;
+        ``listConfig`` gives the total and the search endpoint that serves what the file does not hold."""
+        size = size or self.static_group
         groups = []
-        for g in range(0, len(items), self.static_group):
+        for g in range(0, len(items), size):
             lis = "".join(
-                f'<li ms-if-loop="$index<{self.static_group}"><a ms-attr-href="./{escape(i.url.removeprefix(column.base))}"'
+                f'<li ms-if-loop="$index<{size}"><a ms-attr-href="./{escape(i.url.removeprefix(column.base))}"'
                 f' title="{escape(i.title)}">{escape(i.title)}</a><span>{i.published.isoformat()}</span></li>'
                 if i.url.startswith(column.base) else
                 f'<li><a ms-attr-href="{escape(i.url)}" title="{escape(i.title)}">{escape(i.title)}</a>'
                 f"<span>{i.published.isoformat()}</span></li>"
-                for i in items[g:g + self.static_group]
+                for i in items[g:g + size]
             )
             hidden = "" if g == 0 else ' style="display:none"'
-            groups.append(f'<div ms-visible="$showStatic({g // self.static_group + 1})"{hidden}><ul>{lis}</ul></div>')
-        config = (f"<script>var listConfig = {{recordCount:'{len(items)}', prepage:{self.static_group}, "
-                  "searchUrl:'/was5/web/search'};</script>")
+            groups.append(f'<div ms-visible="$showStatic({g // size + 1})"{hidden}><ul>{lis}</ul></div>')
+        config = (f"<script>var listConfig = {{recordCount:'{total or len(items)}', prepage:{size}, "
+                  f"searchUrl:'/was5/web/search'{search}}};</script>")
         return f'<div class="list" ms-controller="list">{config}{"".join(groups)}</div>'
 
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):

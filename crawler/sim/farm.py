@@ -26,6 +26,7 @@ from crawler.sim.faults import PAGE_FAULTS, parse_faults
 from crawler.sim.families import Column, Family, family
 from crawler.sim.model import REPORT, Article, AttachmentLink, Entry, SiteInfo
 from crawler.sim.site import PortalSite, extra_fault_paths
+from crawler.sim.templates import TEMPLATES, templated
 from crawler.textnorm import canonical_text, content_hash
 
 # Night 0 is the state of the web on this day, after the Q1 publication season.
@@ -52,6 +53,18 @@ ENCODING_PROFILES = (
 # 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
 # 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager (others textbook).
 LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {}, {})
+# Portal-level variants (docs/simulator.md "List-page variants"): name and the families it is put on.
+# Within every block of VARIANT_BLOCK county portals each goes to one portal of a fitting family,
+# so any farm of a few portals (the tests' 8) carries every one of them.
+PORTAL_VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("trs_dongjing_post_search", TEMPLATES["trs_dongjing_post_search"][1]),
+    ("aspnet_script_pages", TEMPLATES["aspnet_script_pages"][1]),
+    ("reverse_hidden_pager", TEMPLATES["reverse_hidden_pager"][1]),
+    ("overlapping_columns", ("trs", "hanweb", "shtml")),
+    ("aggregated_column", ("trs", "shtml")),
+    ("auto_config", ("trs", "hanweb", "shtml")),
+)
+VARIANT_BLOCK = 24
 # The stable names of the list variants (manifest ``variants``), by (family, LIST_VARIANTS index).
 VARIANT_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     ("trs", 1): ("renamed_pager",),
@@ -110,6 +123,12 @@ class PortalSpec:
     encoding: str
     declared: str | None
     header_charset: bool
+    extras: tuple[str, ...] = ()  # portal-level variants (PORTAL_VARIANTS)
+
+    @property
+    def template(self) -> str | None:
+        """The list template (crawler/sim/templates.py) the portal's lists use, if any."""
+        return next((name for name in self.extras if name in TEMPLATES), None)
 
     @property
     def city_key(self) -> str:
@@ -201,20 +220,37 @@ class Farm:
         for region in counties:
             cities.setdefault(region.code[:4], region)
         addrs = addresses(self.host, self.count + len(cities))
+        fams = [self.families[(i + self.seed) % len(self.families)] for i in range(len(counties))]
+        extras = self._portal_variants(fams)
         specs = []
         for i, region in enumerate(counties):
-            fam = self.families[(i + self.seed) % len(self.families)]
+            fam = fams[i]
             enc, declared, header = ENCODING_PROFILES[(i + self.seed) % len(ENCODING_PROFILES)]
-            specs.append(self._spec(i, f"sim_{fam}_{i:04d}", fam, addrs[i], region, "county", enc, declared, header))
+            specs.append(self._spec(i, f"sim_{fam}_{i:04d}", fam, addrs[i], region, "county", enc, declared, header,
+                                    extras[i]))
         for j, region in enumerate(cities.values()):
             i = self.count + j
             fam = self.families[(j + self.seed + 1) % len(self.families)]
             specs.append(self._spec(i, f"sim_city_{j:04d}", fam, addrs[i], region, "city", "utf-8", "utf-8", True))
         return specs
 
-    def _spec(self, i, name, fam, address, region, kind, enc, declared, header) -> PortalSpec:
+    def _spec(self, i, name, fam, address, region, kind, enc, declared, header, extras=()) -> PortalSpec:
         base = f"http://{address}:{self.port}"
-        return PortalSpec(i, name, fam, address, base, region, kind, enc, declared, header)
+        return PortalSpec(i, name, fam, address, base, region, kind, enc, declared, header, extras)
+
+    def _portal_variants(self, fams: list[str]) -> list[tuple[str, ...]]:
+        """Which county portal carries each portal-level variant: one per variant and block, by seed."""
+        out: list[tuple[str, ...]] = [() for _ in fams]
+        for start in range(0, len(fams), VARIANT_BLOCK):
+            block = list(range(start, min(start + VARIANT_BLOCK, len(fams))))
+            shift = self.seed % len(block)
+            free = block[shift:] + block[:shift]
+            for name, families in PORTAL_VARIANTS:
+                pick = next((i for i in free if fams[i] in families), None)
+                if pick is not None:
+                    out[pick] = (name,)
+                    free.remove(pick)
+        return out
 
     def spec_at(self, address: str) -> PortalSpec | None:
         """The portal served at ``address``, if any."""
@@ -257,15 +293,22 @@ class Farm:
 
     def _columns(self, spec: PortalSpec, fam: Family, rng: random.Random, names: list[str]) -> tuple[Column, ...]:
         """The portal's columns. Variants rotate by index like families do, so that any
-        len(families) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair."""
+        len(families) * len(LIST_VARIANTS) consecutive portals hold every (family, variant) pair.
+        An ``aggregated_column`` portal has a third column listing the other two's articles."""
         ident = rng.randint(1000, 999999)
         variant = self.list_variant(spec)
         list_name = LIST_VARIANTS[variant].get(fam.name, "")
-        return tuple(Column(name, fam.column_base(i, ident), list_name, variant) for i, name in enumerate(names))
+        columns = [Column(name, fam.column_base(i, ident), list_name, variant) for i, name in enumerate(names)]
+        if "aggregated_column" in spec.extras:
+            columns.append(Column("政府信息公开", fam.column_base(len(names), ident), list_name, variant,
+                                  aggregates=tuple(range(len(names)))))
+        return tuple(columns)
 
     def _plan_county(self, spec: PortalSpec) -> PortalPlan:
         rng = random.Random(f"{self.seed}/{spec.index}/plan")
         fam = family(spec.family)
+        if spec.template:
+            fam = templated(fam, spec.template)
         site = self._site(spec)
         region = spec.region
         place = corpus.place_name(region)
@@ -533,7 +576,8 @@ class Farm:
 
     def variants(self, spec: PortalSpec) -> list[str]:
         """The list-page variants portal ``spec`` carries, by their stable names (docs/simulator.md)."""
-        return list(VARIANT_NAMES.get((spec.family, self.list_variant(spec)), ()))
+        own = () if spec.template else VARIANT_NAMES.get((spec.family, self.list_variant(spec)), ())
+        return [*own, *spec.extras]
 
     def lists(self, spec: PortalSpec) -> list[dict]:
         """Every list page portal ``spec`` serves tonight: its URL, main-list items and announced further pages."""

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
 from crawler.sim.faults import BURST, HUGE_BYTES, PAGE_FAULTS, SLOW_SECONDS
 from crawler.sim.families import Gkmlpt, Hanweb, ListItem, PageContext
-from crawler.sim.model import Entry
+from crawler.sim.model import REPORT, Entry
+from crawler.sim.templates import SEARCH_PATH, is_search
 
 if TYPE_CHECKING:
     from crawler.sim.farm import Farm, PortalPlan
@@ -116,12 +117,28 @@ class PortalSite:
     # --- routes ------------------------------------------------------------------------------
 
     def _column_items(self, column: int) -> list[ListItem]:
-        items = [ListItem(e.path, e.article.title, e.article.published) for e in self.visible if e.column == column]
+        """What column ``column`` lists, newest first: its own articles (an aggregated column: its
+        siblings', linked ``../../…``), the report an ``overlapping_columns`` portal lists twice, and
+        the extra-fault links on the first column."""
+        own = self.plan.columns[column]
+        if own.aggregates:
+            up = "../" * (own.base.count("/") - 1)
+            return [ListItem(up + e.path.lstrip("/"), e.article.title, e.article.published)
+                    for e in self.visible if e.column in own.aggregates]
+        shared = self._shared_report() if column == 1 else None
+        items = [ListItem(e.path, e.article.title, e.article.published) for e in self.visible
+                 if e.column == column or e is shared]
         if column == 0:
             extras = [ListItem(_EXTRA_FAULTS[k][0], _EXTRA_FAULTS[k][1], self.today) for k in sorted(self.faults)
                       if k in _EXTRA_FAULTS and k != "calendar_trap"]
             items = extras + items
         return items
+
+    def _shared_report(self) -> Entry | None:
+        """The report an ``overlapping_columns`` portal lists in both columns and in every side bar."""
+        if "overlapping_columns" not in self.plan.spec.extras:
+            return None
+        return next((e for e in self.visible if e.kind == REPORT and e.column == 0), None)
 
     def _build_routes(self) -> None:
         plan, fam = self.plan, self.family
@@ -132,22 +149,32 @@ class PortalSite:
         self.routes["/search/index.html"] = _Route("page", self._search, latest_change)
         for n, column in enumerate(plan.columns):
             items = self._column_items(n)
+            listed = column.aggregates or (n,)
             changed = max([i.published for i in items] + [e.removed_on for e in plan.entries
-                           if e.column == n and e.removed_on and e.removed_on <= self.today] or [self.today])
+                           if e.column in listed and e.removed_on and e.removed_on <= self.today] or [self.today])
             pages = fam.list_pages(column, len(items))
             for page in range(pages):
                 chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
-                path = fam.list_path(column, page).split("#")[0]
+                path = fam.list_page_path(column, page, pages).split("#")[0]
                 self.routes[path] = _Route("page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
                 shown = chunk[:fam.per_page] if isinstance(fam, Hanweb) else [] if isinstance(fam, Gkmlpt) else chunk
-                self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items)))
-            if isinstance(fam, (Hanweb, Gkmlpt)):  # data pages: the proxy's or the API's, one per announced URL
-                for k, url in enumerate(fam.announced(self.site, column, 0, pages, len(items))):
-                    self._add_list(url, items[k * fam.per_page:(k + 1) * fam.per_page], [])
+                if is_search(fam):
+                    shown = chunk[:fam.search_size * fam.static_groups]
+                siblings = [self.plan.columns[k] for k in column.aggregates]
+                self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items))
+                               + [fam.list_path(c, 0) for c in siblings], family=self._list_family())
+            if isinstance(fam, (Hanweb, Gkmlpt)) or is_search(fam):
+                # Data pages (proxy, API, POST search), one per announced URL: the k-th holds the k-th slice.
+                size = fam.search_size if is_search(fam) else fam.per_page
+                for url in fam.announced(self.site, column, 0, pages, len(items)):
+                    k = int(parse_qs(urlsplit(url).query)["page"][0])
+                    self._add_list(url, items[(k - 1) * size:k * size], [], "POST" if is_search(fam) else "GET")
             if isinstance(fam, Gkmlpt):
                 self.routes[fam.api_path(column)] = _Route("api", modified=changed, target=str(n))
         if isinstance(fam, Hanweb):
             self.routes["/module/web/jpage/dataproxy.jsp"] = _Route("proxy", modified=latest_change)
+        if is_search(fam):
+            self.routes[SEARCH_PATH] = _Route("search", modified=latest_change)
         by_column: dict[int, list[Entry]] = {}
         for entry in self.visible:
             by_column.setdefault(entry.column, []).append(entry)
@@ -173,11 +200,17 @@ class PortalSite:
         if "redirect_loop" in self.faults:
             self.routes["/redirect/b.html"] = _Route("fault", target="redirect_loop")
 
-    def _add_list(self, url: str, items: list[ListItem], announced: list[str], method: str = "GET") -> None:
+    def _list_family(self) -> str:
+        """The family a list page's fingerprints show: a list template's pages show none."""
+        return "generic" if self.plan.spec.template in ("aspnet_script_pages", "reverse_hidden_pager") else (
+            self.plan.spec.family)
+
+    def _add_list(self, url: str, items: list[ListItem], announced: list[str], method: str = "GET",
+                  family: str = "") -> None:
         """Record a list page for the manifest (several columns may share one page, as gkmlpt's do)."""
         base = self.site.base_url + url
         page = ListPage(url, tuple(urljoin(base, i.url) for i in items), tuple(urljoin(base, a) for a in announced),
-                        self.plan.spec.family, method)
+                        family or self.plan.spec.family, method)
         for k, known in enumerate(self.lists):
             if known.url == url:
                 self.lists[k] = replace(known, items=known.items + page.items, next=known.next + page.next)
@@ -188,7 +221,10 @@ class PortalSite:
 
     def _side(self, column: int) -> str:
         """Side bar: other columns' latest articles (columns overlap on real portals) and a calendar."""
-        others = [e for e in self.visible if e.column != column][:3]
+        shared = self._shared_report()
+        others = [e for e in self.visible if e.column != column and e is not shared][: 2 if shared else 3]
+        if shared:
+            others.insert(0, shared)
         links = "".join(f'<li><a href="{escape(e.path)}">{escape(e.article.title)}</a></li>' for e in others)
         calendar = ""
         if "calendar_trap" in self.faults:
@@ -207,11 +243,20 @@ class PortalSite:
                                 "<p>请输入关键词进行搜索。</p></div>", self.plan.offsite, self.plan.columns, 0)
         return chrome.Template.from_html(html, self.site.encoding)
 
+    def _sub_columns(self, column: int) -> str:
+        """An aggregated column's bar of links into the columns it aggregates (named for what they hold)."""
+        links = "".join(
+            f'<li><a href="{escape(self.family.list_path(c, 0))}">'
+            f'{escape(c.name if k == 0 else c.name + "法治建设")}</a></li>'
+            for k, c in enumerate(self.plan.columns[i] for i in self.plan.columns[column].aggregates)
+        )
+        return f'<div class="sub-columns"><ul>{links}</ul></div>' if links else ""
+
     def _list_renderer(self, n, items, page, pages, total) -> Callable[[], chrome.Template]:
         def render() -> chrome.Template:
             column = self.plan.columns[n]
             html = self.family.render_list(self.site, column, self.plan.columns, items, page, pages, total,
-                                           self.plan.offsite, self._side(n))
+                                           self.plan.offsite, self._sub_columns(n) + self._side(n))
             return chrome.Template.from_html(html, self.site.encoding)
 
         return render
@@ -290,6 +335,8 @@ class PortalSite:
             return self._extra_fault(route.target, path, args)
         if route.kind == "proxy":
             return self._proxy(args)
+        if route.kind == "search":
+            return self._search_answer(method, args)
         if route.kind == "api":
             return self._api(int(route.target), args)
         body = self._cache.get(path)
@@ -403,6 +450,20 @@ class PortalSite:
             wrapped = "raw(" + json.dumps({"result": xml.split("?>", 1)[1].strip()}, ensure_ascii=False) + ");"
             return Reply(200, {"Content-Type": "text/javascript;charset=UTF-8"}, wrapped.encode("utf-8"))
         return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"}, xml.encode("utf-8"))
+
+    def _search_answer(self, method: str, args: Mapping[str, str]) -> Reply:
+        """The TRS search endpoint of a "动静结合" list: POST only, ``page`` (1-based) of ``prepage`` records."""
+        if method != "POST":
+            return Reply(405, {"Allow": "POST", "Content-Type": "text/html"}, b"<html><body>405</body></html>")
+        column = next((n for n, c in enumerate(self.plan.columns) if self.family.channel(c) == args.get("channelid")),
+                      None)
+        items = self._column_items(column) if column is not None else []
+        size = max(1, _int(args.get("prepage"), self.family.search_size))
+        page = max(1, _int(args.get("page"), 1))
+        charset = f'<meta charset="{self.site.declared}">' if self.site.declared else ""
+        html = charset + self.family.render_search(self.site, items[(page - 1) * size:page * size], len(items))
+        return Reply(200, {"Content-Type": self.site.content_type},
+                     html.encode(self.site.encoding, errors="xmlcharrefreplace"))
 
     def _api(self, column: int, args: Mapping[str, str]) -> Reply:
         """gkmlpt's catalog API: 100 articles a page (``page`` 0 and 1 are both the first); a wrong ``sid`` lists nothing."""
