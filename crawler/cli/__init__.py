@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "coverage": "crawler.cli.query:coverage",
     "schedule": "crawler.cli.schedule:schedule",
     "status": "crawler.cli.status:status",
+    "worker": "crawler.cli.worker:worker",
 }
 
 

@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,8 +23,15 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler import run
-from crawler.cli.options import db_option, json_option, portals_dir_option
+from crawler.cli.options import db_option, json_option, portals_dir_option, lease_ttl_option, redis_option, redis_prefix_option
 from crawler.items import ReportPage
+from crawler.scaleout.worker import WorkerOptions
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from crawler.portals import Portal
+    from crawler.spiderloader import PortalSpiderLoader
 
 
 class BarProgress(run.Progress):
@@ -117,6 +124,9 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
               "replays a night of the simulated farm with the re-check policy on that night's time.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=1 (repeatable).")
+@redis_option
+@redis_prefix_option
+@lease_ttl_option
 def crawl(
     names: tuple[str, ...],
     all_portals: bool,
@@ -129,17 +139,23 @@ def crawl(
     log_level: str | None,
     as_of: str | None,
     overrides: tuple[str, ...],
+    redis_url: str | None,
+    redis_prefix: str,
+    lease_ttl: float,
 ) -> None:
-    """Harvest NAMES (or --all) into the archive, in one process.
+    """Harvest NAMES (or --all) into the archive, in one process (or, with --redis, with every worker that joins).
+
+    With --redis the run's portals go to Redis, `crawler worker` processes on other machines
+    join it, and this process crawls too until the run is done; the summary sums every worker's
+    portals. The archive (--db) must be the PostgreSQL all workers share (docs/scale-out.md).
 
     \b
     Examples:
       crawler crawl --all
       crawler crawl sim_trs_0002 sim_hanweb_0000 --json
       crawler crawl --all --portals-dir /tmp/farm-portals --db sqlite:///tmp/a.db
+      crawler crawl --all --redis redis://queue:6379/0 --db postgresql+psycopg://crawler@db/archive
     """
-    from storage.errors import ArchiveError
-
     if not names and not all_portals:
         raise click.UsageError("name at least one portal, or use --all")
     err = Console(stderr=True)
@@ -161,6 +177,24 @@ def crawl(
         err.print(f"[red]skipped invalid portal config[/] {escape(str(error))}")
     if not portals:
         raise click.UsageError(f"no valid portal to crawl in {portals_dir}")
+    if redis_url:
+        if jobdir is not None:
+            raise click.UsageError("--jobdir and --redis exclude each other: a distributed run's frontier is in Redis")
+        result = _crawl_distributed(err, portals, settings, redis_url, WorkerOptions(parallel=parallel, lease_ttl=lease_ttl, prefix=redis_prefix))
+    else:
+        result = _crawl_local(err, portals, settings, loader, parallel, interactive)
+    result.config_errors = [str(e) for e in config_errors]
+    summary = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_summary(Console(), summary)
+
+
+def _crawl_local(err: Console, portals: list[Portal], settings: Settings, loader: PortalSpiderLoader, parallel: int,
+                 interactive: bool) -> run.CrawlResult:
+    from storage.errors import ArchiveError
+
     try:
         if interactive:
             with BarProgress(err, len(portals)) as bar:
@@ -170,12 +204,24 @@ def crawl(
     except ArchiveError as exc:
         err.print(f"[red]archive error:[/] {escape(str(exc))}")
         sys.exit(1)
-    result.config_errors = [str(e) for e in config_errors]
-    summary = result.to_dict()
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        print_summary(Console(), summary)
+    return result
+
+
+def _crawl_distributed(err: Console, portals: list[Portal], settings: Settings, redis_url: str,
+                       options: WorkerOptions) -> run.CrawlResult:
+    import redis
+
+    from crawler.scaleout.distributed import crawl_distributed
+    from crawler.scaleout.runstate import RunInProgress
+    from storage.errors import ArchiveError
+
+    try:
+        return crawl_distributed(portals, settings, redis_url, options)
+    except RunInProgress as exc:
+        raise click.ClickException(str(exc)) from None
+    except (ArchiveError, redis.RedisError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(1)
 
 
 def _setting(assignment: str) -> tuple[str, Any]:

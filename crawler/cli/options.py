@@ -32,3 +32,32 @@ portals_dir_option = click.option(
 )
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+redis_option = click.option(
+    "--redis",
+    "redis_url",
+    envvar="CRAWLER_REDIS_URL",
+    default=None,
+    metavar="URL",
+    help="Redis of a distributed run (redis://host:6379/0), shared by every worker; see docs/scale-out.md. "
+    "Default: $CRAWLER_REDIS_URL.",
+)
+
+redis_prefix_option = click.option(
+    "--redis-prefix",
+    envvar="CRAWLER_REDIS_PREFIX",
+    default="crawler",
+    show_default=True,
+    metavar="PREFIX",
+    help="Prefix of the run's Redis keys: deployments (or tests) sharing one Redis use different ones.",
+)
+
+lease_ttl_option = click.option(
+    "--lease-ttl",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --redis: how long a portal stays this worker's without a heartbeat; "
+    "a dead worker's portals go to another after this.",
+)

@@ -1,4 +1,4 @@
-"""The production set-up is a change of settings: scrapy-redis scheduling and duplicate filtering,
+"""Without `--redis`, scale-out is still a change of settings: scrapy-redis scheduling and duplicate filtering,
 a PostgreSQL archive. Nights 0 and 2 of the farm are crawled that way and must come out as on
 SQLite (night 1, nothing changed, is covered on SQLite by test_nights)."""
 
@@ -7,46 +7,16 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
-from collections.abc import Iterator
 
-import psycopg
 import pytest
 import redis
-from psycopg import sql
 from sqlalchemy import create_engine, select
 
 from storage.models import Document
 from tests.crawl.conftest import Workspace
 from tests.crawl.evaluate import score
 from tests.farm import running_farm
-
-PG_ROLES = ("root", "postgres")
-REDIS_URL = "redis://127.0.0.1:6379"
-
-
-def _admin_role() -> str:
-    for role in PG_ROLES:
-        try:
-            with psycopg.connect(f"host=127.0.0.1 port=5432 dbname=test user={role}", connect_timeout=5):
-                return role
-        except psycopg.OperationalError:
-            continue
-    raise RuntimeError(f"no PostgreSQL role of {PG_ROLES} can connect to 127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A scratch database on the local PostgreSQL, dropped afterwards."""
-    role = _admin_role()
-    name = f"fz_crawl_{secrets.token_hex(4)}"
-    admin = f"host=127.0.0.1 port=5432 dbname=test user={role}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"postgresql+psycopg://{role}@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+from tests.scaleout.conftest import REDIS_URL
 
 
 @pytest.mark.postgres
