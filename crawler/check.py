@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from scrapy.settings import Settings
+from w3lib.url import canonicalize_url
 
 from crawler.items import ReportGone, ReportPage
 from crawler.portals import Portal, RegionConfig
@@ -128,8 +129,8 @@ def check_settings(*, portals_dir: Path | None = None, max_pages: int) -> Settin
 def check_portal(portal: Portal, settings: Settings, *, loader: PortalSpiderLoader | None = None) -> CheckResult:
     """Crawl ``portal`` once without writing anything (blocking) and say what was found.
 
-    ``loader`` (a :class:`crawler.spiderloader.PortalSpiderLoader`) makes a portal with a
-    spider subclass of its own be checked with that spider, as a crawl would.
+    With the spider ``loader``, a portal that has a spider subclass of its own is checked
+    with that spider, as a crawl would.
     """
     collector = _Collector(portal)
     run_portals([portal], settings, loader=loader, progress=collector)
@@ -151,7 +152,9 @@ class _Collector(Progress):
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
         self.lists: list[ListPage] = []
-        self.read: set[str] = set()  # the URLs of the list pages read, and those they were redirected from
+        # The list pages read and the URLs they were redirected from, canonical: a start URL's
+        # fragment (``/gkmlpt/index#4277``) never reaches the server.
+        self.read: set[str] = set()
         self.candidates: list[dict[str, Any]] = []
         self.rejected: dict[str, dict[str, Any]] = {}  # by URL: an item listed twice is rejected once
         self.gone: list[dict[str, Any]] = []
@@ -161,7 +164,7 @@ class _Collector(Progress):
                     family: str) -> None:
         # A page's own URL among its "further" pages (a side-bar link to the column it is) is no news.
         self.lists.append(ListPage(response.url, family, list(items), [u for u in next if u != response.url]))
-        self.read.update([response.url, *response.meta.get("redirect_urls", [])])
+        self.read.update(canonicalize_url(u) for u in [response.url, *response.meta.get("redirect_urls", [])])
         for link in items:
             if not spider.is_candidate(link.title):
                 self.rejected.setdefault(link.url, {"url": link.url, "title": link.title, "reason": "title"})
@@ -199,7 +202,7 @@ class _Collector(Progress):
     def result(self) -> CheckResult:
         summary = self.summary
         problems = [f"unread: {url} gave no list page (no answer, an error status, or not text)"
-                    for url in self.portal.start_urls if url not in self.read]
+                    for url in self.portal.start_urls if canonicalize_url(url) not in self.read]
         problems += summary.get("problems", [])
         if summary.get("list_encoding"):
             problems.append(f"encoding: list pages decoded as {summary['list_encoding']}")
