@@ -62,7 +62,7 @@ def crawl(workdir: Path) -> dict:
                "--db", f"sqlite:///{workdir / 'archive.db'}", "--cache-dir", str(workdir / "cache"), "--json",
                "--as-of", f"{night_date(0).isoformat()}T02:00:00+08:00"]
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "CRAWLER_DB_URL": ""})
-    if result.returncode not in (0, 1):  # 1: some portal degraded, still a crawl to score
+    if result.returncode not in (0, 1) or not result.stdout.strip():  # 1: some portal degraded, still scored
         raise RuntimeError(f"crawl failed ({result.returncode}): {result.stderr[-3000:]}")
     return json.loads(result.stdout)
 
