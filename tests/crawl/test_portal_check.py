@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 from scrapy.http import HtmlResponse
 from w3lib.url import canonicalize_url
 
-from crawler.cli.portal import portal
+from crawler.check import CheckResult, ListPage
+from crawler.cli.portal import _print_check, portal
 from tests.crawl.conftest import CRAWLER
 from tests.crawl.test_portals import VALID, _write
+from spiders.base import ListLink
 from tests.farm import RunningFarm, fetch
 
 CONTRACT_KEYS = {"portal", "family", "lists", "candidates", "rejected", "problems"}
@@ -131,3 +134,25 @@ def test_check_of_an_invalid_config_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(portal, ["check", "broken", "--portals-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "broken.toml" in result.output and "region" in result.output
+
+
+def test_readable_check_shows_candidates_first_then_lists_rejected_and_problems() -> None:
+    result = CheckResult(
+        portal="htq_gov_cn", family="shtml", status="ok", pages_fetched=3,
+        lists=[ListPage("http://htq.gov.cn/c1/xxgk_list.shtml", "shtml",
+                        [ListLink("http://htq.gov.cn/c1/a.shtml", "汉台区2024年法治政府建设情况报告", "2025-03-01"),
+                         ListLink("http://htq.gov.cn/c1/b.shtml", "关于春季森林防火的通告")],
+                        ["http://htq.gov.cn/c1/xxgk_list_2.shtml"])],
+        candidates=[{"url": "http://htq.gov.cn/c1/a.shtml", "title": "汉台区2024年法治政府建设情况报告",
+                     "report_year": 2024, "kind": "annual_rule_of_law_report", "encoding": "utf-8",
+                     "preview": "2024年，我区坚持以习近平法治思想为引领"}],
+        rejected=[{"url": "http://htq.gov.cn/c1/b.shtml", "title": "关于春季森林防火的通告", "reason": "title"}],
+        problems=["page_limit: stopped at [limits].max_pages"],
+    )
+    console = Console(record=True, width=400)
+    _print_check(console, result)
+    text = console.export_text()
+    order = [text.index(s) for s in ("report candidates (1)", "2024", "list http://htq.gov.cn/c1/xxgk_list.shtml",
+                                     "next: http://htq.gov.cn/c1/xxgk_list_2.shtml", "rejected pages (1)",
+                                     "by title", "problem page_limit: stopped at [limits].max_pages")]
+    assert order == sorted(order), text
