@@ -71,8 +71,11 @@ def sim() -> None:
               help="Port on every portal address; 0 picks one free on all of them.")
 @click.option("--write-portals", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write one portal TOML per simulated portal into this directory.")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
+              help="Every answer waits this long, so a crawler's concurrent requests overlap (concurrency tests); "
+              "GET /_farm/peak-concurrency on any address gives each address's peak of requests in flight.")
 def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...], families: tuple[str, ...],
-          port: int, write_portals: Path | None) -> None:
+          port: int, write_portals: Path | None, latency: float) -> None:
     """Serve all portals from this process until stopped; print a ready line first."""
     from crawler.sim.farm import Farm
     from crawler.sim.server import serve as serve_farm
@@ -94,7 +97,7 @@ def serve(portals: int, seed: int, night: int, host: str, faults: tuple[str, ...
         click.get_text_stream("stdout").flush()
 
     try:
-        serve_farm(build, port, on_ready=ready)
+        serve_farm(build, port, on_ready=ready, latency=latency)
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -83,7 +83,8 @@ class Worker(Progress):
         self.run_settings: Settings | None = None
         self.claims: dict[str, Claim] = {}
         self.crawlers: dict[str, Crawler] = {}
-        self.pages: dict[str, int] = {}
+        self.pages: dict[str, int] = {}  # pages of each portal crawling now
+        self.fetched = 0  # pages fetched in the current run
         self.watchers: dict[str, _Watcher] = {}
         self.process: _Process | None = None
         self.done = False
@@ -144,6 +145,7 @@ class Worker(Progress):
         self.run_settings.setdict({**state.scrapy_settings(self.redis_url), "CRAWL_AS_OF": meta.get("as_of") or None},
                                   priority="cmdline")
         self.result.crawled.run_id = state.run_id
+        self.fetched = 0
         logger.info("worker %s joins run %d", self.id, state.run_id)
         self._beat()
 
@@ -187,7 +189,7 @@ class Worker(Progress):
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "portals": dict(self.pages),
-            "pages": sum(self.pages.values()),
+            "pages": self.fetched,
             "finished": len(self.result.crawled.portals),
         })
 
@@ -210,6 +212,7 @@ class Worker(Progress):
 
     def page_fetched(self, name: str, size: int) -> None:
         self.pages[name] = self.pages.get(name, 0) + 1
+        self.fetched += 1
 
     def portal_finished(self, name: str, summary: dict[str, Any]) -> None:
         claim = self.claims.pop(name, None)

@@ -12,10 +12,12 @@ inside a reactor it runs itself); :func:`serve` is the blocking form behind
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import socket
 import struct
 from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -35,6 +37,9 @@ _PORT_ATTEMPTS = 20
 
 # The first line the server prints, the one a parent process waits for (crawler.sim.process).
 READY_PREFIX = "farm ready: "
+# Served on every address: the most requests each portal address ever had in flight at once
+# (JSON {address: peak}), so a test can check a crawl's per-host concurrency from the server's side.
+PEAK_CONCURRENCY_PATH = "/_farm/peak-concurrency"
 
 
 class FarmResource(resource.Resource):
@@ -42,10 +47,13 @@ class FarmResource(resource.Resource):
 
     isLeaf = True
 
-    def __init__(self, farm: Farm, reactor) -> None:
+    def __init__(self, farm: Farm, reactor, latency: float = 0.0) -> None:
         super().__init__()
         self.farm = farm
         self.reactor = reactor
+        self.latency = latency  # every answer waits this long: makes concurrent requests overlap
+        self.in_flight: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
         self.site = functools.lru_cache(maxsize=_SITE_CACHE)(self._site)
         self._fault_hits: dict[int, dict[str, int]] = {}
 
@@ -64,13 +72,26 @@ class FarmResource(resource.Resource):
             if value is not None:
                 headers[name] = value
         path = request.path.decode("latin-1")
+        if path == PEAK_CONCURRENCY_PATH:
+            request.setHeader(b"content-type", b"application/json")
+            return json.dumps(dict(self.peak)).encode()
         if "%" in path:
             path = unquote(path)
+        self._count(request, spec.address)
         reply = self.site(spec.index).handle(request.method.decode("ascii"), path, args, headers)
-        if reply.delay:
-            self.reactor.callLater(reply.delay, self._write, request, reply)
+        if reply.delay or self.latency:
+            self.reactor.callLater(max(reply.delay, self.latency), self._write, request, reply)
             return server.NOT_DONE_YET
         return self._write(request, reply, direct=True)
+
+    def _count(self, request: server.Request, address: str) -> None:
+        self.in_flight[address] += 1
+        self.peak[address] = max(self.peak[address], self.in_flight[address])
+
+        def finished(_: object) -> None:
+            self.in_flight[address] -= 1
+
+        request.notifyFinish().addBoth(finished)
 
     def _write(self, request: server.Request, reply: Reply, direct: bool = False) -> bytes | int:
         if reply.action == "reset":
@@ -134,7 +155,7 @@ class Listening:
             listener.stopListening()
 
 
-def listen(farm_factory: Callable[[int], Farm], reactor, port: int = 0) -> Listening:
+def listen(farm_factory: Callable[[int], Farm], reactor, port: int = 0, latency: float = 0.0) -> Listening:
     """Bind every portal address of the farm on ``port`` (0: one free on all of them) without running the reactor.
 
     ``farm_factory(port)`` builds the farm once the port is known, since base URLs contain it.
@@ -143,7 +164,7 @@ def listen(farm_factory: Callable[[int], Farm], reactor, port: int = 0) -> Liste
     for _ in range(attempts):
         chosen = port or _free_port()
         farm = farm_factory(chosen)
-        site = _QuietSite(FarmResource(farm, reactor))
+        site = _QuietSite(FarmResource(farm, reactor, latency))
         listeners: list[IListeningPort] = []
         try:
             for spec in farm.specs:
@@ -165,12 +186,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(farm_factory: Callable[[int], Farm], port: int = 0, on_ready: Callable[[Listening], None] | None = None) -> None:
+def serve(farm_factory: Callable[[int], Farm], port: int = 0, on_ready: Callable[[Listening], None] | None = None,
+          latency: float = 0.0) -> None:
     """Serve the farm until the process is stopped (SIGINT / SIGTERM)."""
     from twisted.internet import reactor
 
     _raise_fd_limit()
-    listening = listen(farm_factory, reactor, port)
+    listening = listen(farm_factory, reactor, port, latency)
     if on_ready is not None:
         reactor.callWhenRunning(on_ready, listening)
     reactor.run()
