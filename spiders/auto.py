@@ -2,14 +2,16 @@
 
 The detectors are the fingerprints of :doc:`portal-families` §1 (alltheplaces'
 ``storefinder_exists`` idea): a Hanweb ``<datastore>`` or ``dataproxy.jsp`` (and the proxy's
-own answers), a TRS ``createPageHTML`` with four arguments, ``ms-attr-href`` links or
-``TRS_Editor``, a six-argument pager of the .shtml platform. A page matching none is read the
-generic way. The family readers are plain functions of ``(spider, response)``, so this spider
-applies them without being any family's class.
+own answers), a TRS ``createPageHTML`` with four arguments, a ``countPage`` variable,
+``ms-attr-href`` links, ``TRS_Editor`` (and the TRS search's own answers), a six-argument pager
+of the .shtml platform. A page matching none is read the generic way. The family readers are
+plain functions of ``(spider, response)``, so this spider applies them without being any
+family's class.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import scrapy
@@ -17,7 +19,7 @@ from scrapy.http import TextResponse
 
 from spiders.base import ListLink, PortalSpider, generic_links, generic_pages, pager_args
 from spiders.hanweb import hanweb_links, hanweb_pages
-from spiders.trs import trs_links
+from spiders.trs import trs_pages
 
 LinkReader = Callable[[PortalSpider, TextResponse], Iterator[ListLink]]
 PageReader = Callable[[PortalSpider, TextResponse], Iterator[scrapy.Request]]
@@ -25,16 +27,19 @@ PageReader = Callable[[PortalSpider, TextResponse], Iterator[scrapy.Request]]
 # family -> how its list pages are read: (article links, further list pages).
 READERS: dict[str, tuple[LinkReader, PageReader]] = {
     "hanweb": (hanweb_links, hanweb_pages),
-    "trs": (trs_links, generic_pages),
+    "trs": (generic_links, trs_pages),
     "shtml": (generic_links, generic_pages),
     "generic": (generic_links, generic_pages),
 }
+_COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*\d+")
 
 
 def detect_family(response: TextResponse) -> str:
     """The family whose fingerprints ``response`` carries: a key of :data:`READERS`."""
     if response.meta.get("dataproxy"):
         return "hanweb"
+    if response.meta.get("trs_search"):
+        return "trs"
     if response.xpath("//script[@type='text/xml'][contains(., 'datastore')]") or "dataproxy.jsp" in response.text:
         return "hanweb"
     for script in response.xpath("//script[not(@src)]/text()").getall():
@@ -43,6 +48,8 @@ def detect_family(response: TextResponse) -> str:
                 return "shtml"
             if len(args) == 4:
                 return "trs"
+        if _COUNT_PAGE.search(script):
+            return "trs"
     if response.xpath("//a[@ms-attr-href] | //*[contains(@class, 'TRS_Editor')]"):
         return "trs"
     return "generic"

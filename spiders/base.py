@@ -52,8 +52,18 @@ _CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
 # Link texts of "next page" and "last page" controls.
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
-# Pages that are lists, not articles, whatever their link text says.
-_LIST_PATH = re.compile(r"(?:^|/)(?:index(?:_\d+)?\.s?html?|[a-z_]*list(?:_\d+)?\.s?html?|col/col\d+/?.*)$|/$")
+# Pages that are lists, not articles, whatever their link text says: index/Index_N, *list_N in any
+# page extension, Hanweb columns, directories.
+_LIST_PATH = re.compile(
+    r"(?:^|/)(?:(?:index|[a-z_]*list)(?:_\d+)?\.(?:s?html?|aspx?|jsp|php)|col/col\d+/?.*)$|/$", re.IGNORECASE)
+# A list row's date as lists print it, short forms included (2024-03-28, [2024-03-28], 03-28, 2024年3月28日).
+_ROW_DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
+# Quoted file names in inline scripts (a pager's ``switch``, a page array): ``'Index_3.aspx'``.
+_SCRIPT_PAGE = re.compile(r"""["']([\w./-]+\.(?:s?html?|aspx?|jsp|php)(?:\?[\w=&%.-]*)?)["']""")
+# Attributes other than ``href`` that templates keep a link in (filled in by their scripts).
+LINK_ATTRIBUTES = ("href", "ms-attr-href", "data-href", "_href", "data-url")
+# Classes and ids of page parts that are not a column's list: navigation, header, footer, side bars.
+_CHROME_PARTS = ("nav", "menu", "head", "foot", "side", "crumb", "position", "banner", "top", "copyright")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +140,85 @@ def pager_urls(base_url: str, args: list[str], limit: int) -> list[str]:
 
 
 def generic_links(spider: PortalSpider, response: TextResponse) -> Iterator[ListLink]:
-    """Article links on a list page; the portal's ``[selectors].list_items`` wins over ``a[href]``.
+    """The links of a list page's main list, then the page's other links to list pages.
 
+    The portal's ``[selectors].list_items`` wins; without it the main list is found by its
+    shape (:func:`main_list`), so navigation, footers and other columns' side bars never pass
+    for items. Links to list pages anywhere (menus, column bars) are yielded too: the spider
+    follows those whose names suggest reports, and never counts them as items.
     The families' readers are functions of ``(spider, response)``, not methods, so the
     ``auto`` spider can apply whichever family a page shows without being that family's class.
     """
-    query = spider.portal.selectors.list_items or "a[href]"
-    for anchor in select(response, query):
-        if anchor.root.tag != "a":
-            anchor = anchor.xpath("descendant-or-self::a[@href][1]")
-            if not anchor:
-                continue
-            anchor = anchor[0]
+    if query := spider.portal.selectors.list_items:
+        anchors = []
+        for anchor in select(response, query):
+            if anchor.root.tag != "a":
+                anchor = anchor.xpath("descendant-or-self::a[@href][1]")
+                if not anchor:
+                    continue
+                anchor = anchor[0]
+            anchors.append(anchor)
+    else:
+        anchors = main_list(response)
+        seen = {anchor.root for anchor in anchors}
+        anchors += [a for a in response.xpath("//a[@href]")
+                    if a.root not in seen and spider.is_list_url(response.urljoin(a.attrib["href"].strip()))]
+    for anchor in anchors:
         if link := link_of(anchor, response.url):
             yield link
+
+
+def main_list(response: TextResponse | scrapy.Selector) -> list[scrapy.Selector]:
+    """The anchors of a page's main list, in page order.
+
+    Links are grouped by the element holding their rows (``li``, ``tr``, ``dd``, ``p``); the
+    group with most dated rows is the list, together with every group of the same shape (a
+    "动静结合" page's hidden groups, a list split into several ``<ul>``). Without dated rows, the
+    group with most rows outside navigation, header, footer and side bars (``_CHROME_PARTS``)
+    is, if it has three rows or more. Real lists date their rows; menus and side bars do not.
+    """
+    pairs = []  # (anchor, the element holding its row)
+    groups: dict[object, int] = {}
+    dated: dict[object, int] = {}
+    for anchor in response.xpath("//a[" + " or ".join(f"@{name}" for name in LINK_ATTRIBUTES) + "]"):
+        row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+        container = (row[0].root if row else anchor.root).getparent()
+        if container is None:
+            continue
+        pairs.append((anchor, container))
+        groups[container] = groups.get(container, 0) + 1
+        if row and _ROW_DATE.search(text_of(row[0])):
+            dated[container] = dated.get(container, 0) + 1
+    if not groups:
+        return []
+    best = max(groups, key=lambda c: (dated.get(c, 0), groups[c]))
+    if dated.get(best):
+        shape = _shape(best)
+        keep = {c for c in groups if dated.get(c) and _shape(c) == shape}
+    else:
+        plain = [c for c in groups if groups[c] >= 3 and not _in_chrome(c)]
+        keep = {max(plain, key=groups.__getitem__)} if plain else set()
+    return [anchor for anchor, container in pairs if container in keep]
+
+
+def _shape(node) -> tuple[tuple[str, str], ...]:
+    """Tags and classes from the root down to ``node``: groups of one list share it."""
+    path = []
+    while node is not None:
+        path.append((str(node.tag), node.get("class") or ""))
+        node = node.getparent()
+    return tuple(reversed(path))
+
+
+def _in_chrome(node) -> bool:
+    """Whether ``node`` sits in navigation, a header, a footer or a side bar (by tag, class or id)."""
+    while node is not None:
+        tag = str(node.tag).lower()
+        names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if tag in ("nav", "header", "footer", "aside") or any(part in names for part in _CHROME_PARTS):
+            return True
+        node = node.getparent()
+    return False
 
 
 def generic_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrapy.Request]:
@@ -337,11 +412,24 @@ class PortalSpider(scrapy.Spider):
         query = self.portal.selectors.next_page
         anchors = select(response, query) if query else response.xpath("//a[@href]")
         for anchor in anchors:
-            if query or text_of(anchor) in _NEXT_TEXTS:
-                href = (anchor.attrib.get("href") or "").strip()
-                if href and not href.startswith(("javascript:", "#")):
-                    urls.append(response.urljoin(href))
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#")):
+                continue
+            label = text_of(anchor)
+            url = response.urljoin(href)
+            # Next/last controls anywhere; numbered page links (hidden ones too) to a list page of this directory.
+            if query or label in _NEXT_TEXTS or (label.isdigit() and self._sibling_list(response.url, url)):
+                urls.append(url)
+        for script in response.xpath("//script[not(@src)]/text()").getall():
+            for name in _SCRIPT_PAGE.findall(script):
+                url = response.urljoin(name)
+                if self._sibling_list(response.url, url):
+                    urls.append(url)
         return [u for u in dict.fromkeys(urls) if u != response.url and _same_host(response.url, u)]
+
+    def _sibling_list(self, base: str, url: str) -> bool:
+        """Whether ``url`` is a list page in ``base``'s directory: another page of the same list."""
+        return self.is_list_url(url) and urlsplit(url).path.rsplit("/", 1)[0] == urlsplit(base).path.rsplit("/", 1)[0]
 
     def capped_pager_urls(self, base_url: str, args: list[str]) -> list[str]:
         """:func:`pager_urls` capped by ``[limits].max_pages``; a cap is counted and logged."""
@@ -520,9 +608,13 @@ def _same_host(base: str, url: str) -> bool:
 
 
 def link_of(anchor: scrapy.Selector, base_url: str) -> ListLink | None:
-    """The list link an ``<a>`` stands for, dated by its own row (``li``/``tr``/``dd``/``p``); ``None`` if no link."""
-    href = (anchor.attrib.get("href") or "").strip()
-    if not href or href.startswith(("javascript:", "#", "mailto:")):
+    """The list link an ``<a>`` stands for, dated by its own row (``li``/``tr``/``dd``/``p``); ``None`` if no link.
+
+    The target is ``href``, else an attribute a template's script fills in (``ms-attr-href`` …,
+    :data:`LINK_ATTRIBUTES`); an unfilled template (``{{url}}``) is no link.
+    """
+    href = next((value.strip() for name in LINK_ATTRIBUTES if (value := anchor.attrib.get(name, "")).strip()), "")
+    if not href or href.startswith(("javascript:", "#", "mailto:")) or "{" in href:
         return None
     title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
     row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
