@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.portals import load_portals
 from scheduler.child import DEFAULT_KILL_GRACE, Children
+from scheduler.config import ScheduleConfig
 from scheduler.harvest import Harvester, HarvestOptions, bind, default_child_command
 from scheduler.history import JobRuns
 from scheduler.jobs import (
@@ -65,6 +66,7 @@ class DaemonOptions:
     workers: int = DEFAULT_WORKERS
     standby: bool = False
     child_command: tuple[str, ...] | None = None
+    config: ScheduleConfig = field(default_factory=ScheduleConfig)  # the [schedule] table of --config
 
 
 class _Scheduler(BlockingScheduler):
@@ -154,6 +156,7 @@ class Daemon:
                 portals_dir=self.options.portals_dir.resolve(),
                 time_limit=self.options.time_limit,
                 child_command=self.options.child_command or default_child_command(),
+                config=self.options.config,
             ),
             runs,
             self.children,
@@ -170,7 +173,8 @@ class Daemon:
             self.scheduler = scheduler
         try:
             if not self.stop_requested.is_set():
-                logger.info("scheduler running on %s (portals %s, timezone %s)", self.database, self.options.portals_dir, TIMEZONE)
+                logger.info("scheduler running on %s (portals %s, timezone %s, mode %s)", self.database,
+                            self.options.portals_dir, TIMEZONE, self.options.config.mode)
                 scheduler.start()
         finally:
             # The scheduler is shut down (its own thread did it); now end the running harvests.

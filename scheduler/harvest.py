@@ -13,13 +13,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.cli import crawler_command
 from crawler.portals import load_portals
 from scheduler.child import Children, ChildResult, Status
+from scheduler.config import ScheduleConfig
 from scheduler.history import JobRuns, crawl_marker
-from scheduler.jobs import job_portal
+from scheduler.jobs import NIGHTLY, job_portal
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ class HarvestOptions:
     portals_dir: Path
     time_limit: float
     child_command: tuple[str, ...]
+    config: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+    def distributed(self, job_id: str) -> bool:
+        """Whether ``job_id`` only seeds a run in Redis for the workers (the nightly job in mode distributed)."""
+        return job_id == NIGHTLY and self.config.mode == "distributed"
 
 
 class Harvester:
@@ -67,7 +73,7 @@ class Harvester:
             run_id = self.runs.start(job_id, portals)
             argv = self.argv(job_id, run_id, portals, everything=everything)
             try:
-                result = self.children.run(argv, self.options.time_limit, env={**os.environ, "CRAWLER_DB_URL": self.options.db_url})
+                result = self.children.run(argv, self.options.time_limit, env=self.env(job_id))
             except OSError as exc:
                 result = ChildResult(Status.FAILED, None, None, f"could not start {argv[0]}: {exc}", 0.0)
             self.runs.finish(run_id, job_id, portals, argv, result)
@@ -101,7 +107,15 @@ class Harvester:
             "--portals-dir", str(self.options.portals_dir),
             "--json",
             "--set", f"CRAWL_COMMAND={crawl_marker(job_id, run_id)}",
+            *(["--seed-only", "--redis-prefix", self.options.config.redis_prefix] if self.options.distributed(job_id) else []),
         ]
+
+    def env(self, job_id: str) -> dict[str, str]:
+        """The child's environment: the database (and Redis) URLs, kept out of ``ps``."""
+        env = {**os.environ, "CRAWLER_DB_URL": self.options.db_url}
+        if self.options.distributed(job_id):
+            env["CRAWLER_REDIS_URL"] = self.options.config.redis or ""
+        return env
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job is running (each has recorded its run); ``False`` on timeout."""

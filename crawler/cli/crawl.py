@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,6 +129,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 @redis_option
 @redis_prefix_option
 @lease_ttl_option
+@click.option("--seed-only", is_flag=True,
+              help="With --redis: put the run's portals in Redis and return; `crawler worker` processes crawl them.")
 def crawl(
     names: tuple[str, ...],
     all_portals: bool,
@@ -142,6 +146,7 @@ def crawl(
     redis_url: str | None,
     redis_prefix: str,
     lease_ttl: float,
+    seed_only: bool,
 ) -> None:
     """Harvest NAMES (or --all) into the archive, in one process (or, with --redis, with every worker that joins).
 
@@ -177,9 +182,17 @@ def crawl(
         err.print(f"[red]skipped invalid portal config[/] {escape(str(error))}")
     if not portals:
         raise click.UsageError(f"no valid portal to crawl in {portals_dir}")
+    if seed_only and not redis_url:
+        raise click.UsageError("--seed-only needs --redis URL (or CRAWLER_REDIS_URL)")
     if redis_url:
         if jobdir is not None:
             raise click.UsageError("--jobdir and --redis exclude each other: a distributed run's frontier is in Redis")
+        if seed_only:
+            run_id = _seed(err, portals, settings, redis_url, redis_prefix)
+            seeded = {"seeded": len(portals), "run_id": run_id, "stopped": False,
+                      "config_errors": [str(e) for e in config_errors]}
+            click.echo(json.dumps(seeded) if as_json else f"run {run_id}: {len(portals)} portal(s) seeded for the workers")
+            return
         result = _crawl_distributed(err, portals, settings, redis_url, WorkerOptions(parallel=parallel, lease_ttl=lease_ttl, prefix=redis_prefix))
     else:
         result = _crawl_local(err, portals, settings, loader, parallel, interactive)
@@ -207,16 +220,31 @@ def _crawl_local(err: Console, portals: list[Portal], settings: Settings, loader
     return result
 
 
+def _seed(err: Console, portals: list[Portal], settings: Settings, redis_url: str, prefix: str) -> int:
+    from crawler.scaleout.distributed import seed_run
+
+    with _distributed_errors(err):
+        return seed_run(portals, settings, redis_url, prefix=prefix).run_id
+
+
 def _crawl_distributed(err: Console, portals: list[Portal], settings: Settings, redis_url: str,
                        options: WorkerOptions) -> run.CrawlResult:
+    from crawler.scaleout.distributed import crawl_distributed
+
+    with _distributed_errors(err):
+        return crawl_distributed(portals, settings, redis_url, options)
+
+
+@contextmanager
+def _distributed_errors(err: Console) -> Iterator[None]:
+    """A run already in progress, Redis or the archive failing: a clear message and exit 1."""
     import redis
 
-    from crawler.scaleout.distributed import crawl_distributed
     from crawler.scaleout.runstate import RunInProgress
     from storage.errors import ArchiveError
 
     try:
-        return crawl_distributed(portals, settings, redis_url, options)
+        yield
     except RunInProgress as exc:
         raise click.ClickException(str(exc)) from None
     except (ArchiveError, redis.RedisError) as exc:

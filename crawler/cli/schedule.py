@@ -57,6 +57,10 @@ def schedule() -> None:
 @click.option("--child-command", envvar="CRAWLER_SCHEDULE_CHILD", default=None, hidden=True,
               help="Command run instead of `crawler crawl` (shell-quoted; for tests).")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default="INFO", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              envvar="CRAWLER_SCHEDULE_CONFIG", metavar="FILE",
+              help="TOML file with a [schedule] table: mode = \"local\" (default) or \"distributed\" "
+              "(the nightly job seeds a run in Redis for `crawler worker --forever`; docs/scale-out.md).")
 def run(
     db_url: str | None,
     portals_dir: Path,
@@ -70,6 +74,7 @@ def run(
     workers: int,
     child_command: str | None,
     log_level: str,
+    config_file: Path | None,
 ) -> None:
     """Start the scheduler daemon in the foreground (logs on stderr); stop it with SIGTERM or Ctrl-C.
 
@@ -79,6 +84,7 @@ def run(
       crawler schedule run --standby          # a second host waiting to take over
       crawler schedule run --trigger-every 30 --time-limit 600   # try it out
     """
+    from scheduler.config import ScheduleConfigError, load_schedule_config
     from scheduler.daemon import Daemon, DaemonOptions
     from scheduler.jobs import cron_trigger
     from scheduler.lock import SchedulerActive
@@ -90,6 +96,10 @@ def run(
         raise click.BadParameter(str(exc), param_hint="--nightly") from None
     if not portals_dir.is_dir():
         raise click.BadParameter(f"{portals_dir} is not a directory of portal TOML files", param_hint="--portals-dir")
+    try:
+        config = load_schedule_config(config_file)
+    except ScheduleConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from None
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     options = DaemonOptions(
         db_url=db_url,
@@ -103,6 +113,7 @@ def run(
         workers=workers,
         standby=standby,
         child_command=tuple(shlex.split(child_command)) if child_command else None,
+        config=config,
     )
     try:
         code = Daemon(options).run()

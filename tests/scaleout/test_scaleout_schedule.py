@@ -1,0 +1,48 @@
+"""The scheduler in mode "distributed": its nightly job seeds a run in Redis, a worker crawls it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from storage.archive import Archive
+from storage.models import Run
+from tests.crawl.evaluate import score
+from tests.farm import running_farm
+from tests.scaleout.conftest import REDIS_URL, Cluster, finish
+from tests.scheduler.daemon import job_runs, running_daemon, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_nightly_job_seeds_a_run_that_a_worker_completes(cluster: Cluster) -> None:
+    workspace = cluster.workspace
+    config = workspace.root / "schedule.toml"
+    config.write_text(f'[schedule]\nmode = "distributed"\nredis = "{REDIS_URL}"\nredis_prefix = "{cluster.prefix}"\n',
+                      encoding="utf-8")
+    engine = create_engine(cluster.db_url)
+    Archive(engine).upgrade()
+    try:
+        with running_farm(portals=1, seed=3, night=0) as farm:
+            farm.write_portals(workspace.portals_dir)
+            with running_daemon(cluster.db_url, workspace.portals_dir, workspace.root, "--trigger-every", "1",
+                                "--config", str(config)) as daemon:
+                wait_until(lambda: any(r.job == "nightly" for r in job_runs(cluster.db_url)), daemon)
+                assert daemon.stop() == 0
+            first = next(r for r in job_runs(cluster.db_url) if r.job == "nightly")
+            # The job only seeded the run: its history says how many portals, and no portal was crawled yet.
+            assert first.status == "ok" and first.summary["seeded"] == 2, first
+            run_id = cluster.wait_for_run()
+            with engine.connect() as connection:
+                assert not connection.scalars(select(Run.id).where(Run.portal.is_not(None))).all()
+            done = finish(cluster.worker("w1"))
+            assert done["run_id"] == run_id and done["portals"] == 2 and done["closed_run"]
+            result = score(engine, farm.manifest())
+        assert result.recall >= 0.99 and result.precision >= 0.99, (result.missing, result.extra)
+        with engine.connect() as connection:
+            assert connection.scalar(select(Run.status).where(Run.id == run_id)) == "finished"
+        # Later nights found the run still in progress and were refused, not seeded twice.
+        later = [r for r in job_runs(cluster.db_url) if r.job == "nightly" and r.id != first.id]
+        assert all(r.status != "ok" and "still in progress" in (r.error or "") for r in later)
+    finally:
+        engine.dispose()
