@@ -239,17 +239,23 @@ class Farm:
         return PortalSpec(i, name, fam, address, base, region, kind, enc, declared, header, extras)
 
     def _portal_variants(self, fams: list[str]) -> list[tuple[str, ...]]:
-        """Which county portal carries each portal-level variant: one per variant and block, by seed."""
+        """Which county portal carries each portal-level variant: one per variant and block, by seed.
+
+        A list template replaces the portal's family list variant, so templates go to textbook
+        portals first: a farm of 15 portals keeps every (family, list variant) pair as well.
+        """
         out: list[tuple[str, ...]] = [() for _ in fams]
         for start in range(0, len(fams), VARIANT_BLOCK):
             block = list(range(start, min(start + VARIANT_BLOCK, len(fams))))
             shift = self.seed % len(block)
             free = block[shift:] + block[:shift]
             for name, families in PORTAL_VARIANTS:
-                pick = next((i for i in free if fams[i] in families), None)
-                if pick is not None:
-                    out[pick] = (name,)
-                    free.remove(pick)
+                fitting = [i for i in free if fams[i] in families]
+                if name in TEMPLATES:
+                    fitting.sort(key=lambda i: (fams[i], (i + self.seed) % len(LIST_VARIANTS)) in VARIANT_NAMES)
+                if fitting:
+                    out[fitting[0]] = (name,)
+                    free.remove(fitting[0])
         return out
 
     def spec_at(self, address: str) -> PortalSpec | None:

@@ -53,6 +53,14 @@ def score(engine: Engine, manifest: dict) -> Score:
     return Score(expected, found)
 
 
+def portal_score(engine: Engine, manifest: dict, portal: str) -> Score:
+    """One county portal's live reports against the present documents at its address."""
+    base = next(p["base_url"] for p in manifest["portals"] if p["name"] == portal)
+    expected = {(r["url"], r["text_sha256"]) for r in manifest["reports"] if r["portal"] == portal}
+    found = {(url, sha) for url, sha in latest_texts(engine).items() if url.startswith(base)}
+    return Score(expected, found)
+
+
 def archive_state(engine: Engine) -> dict:
     """Everything a re-run must reproduce: documents, their URLs, versions (by hash) and status."""
     with engine.connect() as connection:

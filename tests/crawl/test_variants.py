@@ -1,0 +1,148 @@
+"""The real-portal list variants (issue #8): every variant portal of the farm is harvested whole.
+
+A farm of 15 portals (seed 1) carries every variant the farm knows (docs/simulator.md
+"List-page variants"; the session farm of 8 has every portal-level one, not every family one). Each variant portal must give up every report and nothing else twice:
+crawled with its own family, and crawled with ``family = "generic"`` alone. Every list page
+of every portal, read by its family's readers and by ``auto``'s detection, must show the
+items and further pages the manifest's ``lists`` say, and no menu or side-bar link as an item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import scrapy
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.utils.test import get_crawler
+from w3lib.url import canonicalize_url
+
+from crawler.portals import load_portal
+from crawler.spiderloader import spider_class
+from spiders.auto import detect_family
+from tests.crawl.conftest import Workspace
+from tests.crawl.evaluate import portal_score
+from tests.farm import RunningFarm, fetch, running_farm
+
+# Every variant a farm of the tests' size carries: the list-template variants of one family
+# each, the portal-level ones, and the family variants of the rotation.
+VARIANTS = (
+    "trs_dongjing_post_search", "aspnet_script_pages", "reverse_hidden_pager", "overlapping_columns",
+    "aggregated_column", "auto_config", "renamed_pager", "six_arg_pager_prefix", "hanweb_jsonp",
+    "hanweb_dates_in_b", "hanweb_absolute_links", "short_list_dates", "uppercase_next_line_markup",
+    "countpage_variables", "trs_dongjing",
+)
+
+
+@pytest.fixture(scope="module")
+def farm() -> Iterator[RunningFarm]:
+    """15 portals: every (family, list variant) pair and every portal-level variant."""
+    with running_farm(portals=15, seed=1) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def farm_portals(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("variant-portals")
+    farm.write_portals(directory)
+    return directory
+
+
+def _variant_portals(manifest: dict, variant: str) -> list[str]:
+    return [p["name"] for p in manifest["portals"] if variant in p["variants"] and p["kind"] == "county"]
+
+
+def _crawl(farm: RunningFarm, root: Path, family: str | None) -> tuple[Workspace, dict]:
+    """Crawl the whole farm, with the configs as written or with every family replaced by ``family``."""
+    workspace = Workspace(root)
+    for path in farm.write_portals(workspace.portals_dir):
+        if family:
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(r'^family = "\w+"$', f'family = "{family}"', text, flags=re.MULTILINE),
+                            encoding="utf-8")
+    return workspace, workspace.crawl()
+
+
+@pytest.fixture(scope="module")
+def own_family(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return _crawl(farm, tmp_path_factory.mktemp("own"), None)[0]
+
+
+@pytest.fixture(scope="module")
+def generic_only(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    workspace, summary = _crawl(farm, tmp_path_factory.mktemp("generic"), "generic")
+    assert summary["errors"] == 0
+    return workspace
+
+
+def test_the_farm_carries_every_variant(farm: RunningFarm) -> None:
+    manifest = farm.manifest()
+    for variant in VARIANTS:
+        assert _variant_portals(manifest, variant), variant
+    auto = next(p for p in manifest["portals"] if "auto_config" in p["variants"])
+    assert 'family = "auto"' in farm.farm.portal_configs()[f"{auto['name']}.toml"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_portals_are_harvested_whole_with_their_own_family(own_family: Workspace, farm: RunningFarm,
+                                                                   variant: str) -> None:
+    manifest = farm.manifest()
+    for portal in _variant_portals(manifest, variant):
+        result = portal_score(own_family.engine(), manifest, portal)
+        assert result.expected, portal
+        assert result.recall >= 0.99, (portal, sorted(result.missing))
+        assert result.precision >= 0.99, (portal, sorted(result.extra))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_portals_are_harvested_whole_by_generic_alone(generic_only: Workspace, farm: RunningFarm,
+                                                              variant: str) -> None:
+    manifest = farm.manifest()
+    for portal in _variant_portals(manifest, variant):
+        result = portal_score(generic_only.engine(), manifest, portal)
+        assert result.recall >= 0.99, (portal, sorted(result.missing))
+        assert result.precision >= 0.99, (portal, sorted(result.extra))
+
+
+def _spider(config: Path) -> scrapy.Spider:
+    """The portal's own spider class, on a crawler that is not started (its readers need its settings)."""
+    cls = spider_class(load_portal(config))
+    crawler = get_crawler(cls)
+    crawler.spider = cls.from_crawler(crawler)
+    return crawler.spider
+
+
+def _response(page: dict, encoding: str) -> TextResponse:
+    """A manifest list page fetched as the spider fetches it (POST search pages by POST)."""
+    if page.get("method") == "POST":
+        answer = fetch(page["url"], method="POST", body=b"",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        meta = {"trs_search": True}
+    else:
+        answer = fetch(page["url"])
+        meta = {"dataproxy": "page"} if "dataproxy.jsp" in page["url"] else {}
+    assert answer.status == 200, page["url"]
+    content_type = answer.headers["content-type"]
+    cls = HtmlResponse if "html" in content_type else TextResponse
+    return cls(page["url"], body=answer.body, headers={"Content-Type": content_type},
+               encoding=encoding if cls is HtmlResponse else "utf-8", request=scrapy.Request(page["url"], meta=meta))
+
+
+def test_every_list_page_reads_as_the_manifest_lists_it(farm: RunningFarm, farm_portals: Path) -> None:
+    """Items exactly (order too: no menu, footer or side-bar link), every announced further page, the family."""
+    manifest = farm.manifest()
+    for portal in manifest["portals"]:
+        spider = _spider(farm_portals / f"{portal['name']}.toml")
+        for page in portal["lists"]:
+            response = _response(page, portal["encoding"])
+            assert detect_family(response) == page["family"], page["url"]
+            links = list(spider.list_links(response))
+            items = [link.url for link in links if not spider.is_list_url(link.url)]
+            further = {r.url for r in spider.list_pages(response)} | {link.url for link in links
+                                                                      if spider.is_list_url(link.url)}
+            assert [canonicalize_url(u) for u in dict.fromkeys(items)] == [canonicalize_url(u) for u in page["items"]], \
+                page["url"]
+            missing = {canonicalize_url(u) for u in page["next"]} - {canonicalize_url(u) for u in further}
+            assert not missing, (page["url"], missing)
