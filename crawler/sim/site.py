@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
@@ -243,6 +243,21 @@ class PortalSite:
                                 "<p>请输入关键词进行搜索。</p></div>", self.plan.offsite, self.plan.columns, 0)
         return chrome.Template.from_html(html, self.site.encoding)
 
+    def _site_search(self, query: str, page: int) -> Reply:
+        """站内搜索: the articles whose title holds ``query``, newest first, 10 a page, with a 下一页 link."""
+        hits = [e for e in self.visible if query in e.article.title]
+        shown = hits[(page - 1) * 10:page * 10]
+        rows = "".join(f'<li><a href="{escape(e.path)}" target="_blank">{escape(e.article.title)}</a>'
+                       f"<span>{e.article.published.isoformat()}</span></li>" for e in shown)
+        more = (f'<a href="/search/index.html?q={quote(query)}&amp;page={page + 1}">下一页</a>'
+                if page * 10 < len(hits) else "")
+        body = (f'<div class="search"><form action="/search/index.html"><input name="q" value="{escape(query)}"></form>'
+                f'<p>共找到{len(hits)}条结果</p><ul class="search-list">{rows}</ul><div class="page">{more}</div></div>')
+        html = self.family.page(self.site, f"站内搜索_{self.site.name}", [("SiteName", self.site.name)], body,
+                                self.plan.offsite, self.plan.columns, 0)
+        filled = chrome.Template.from_html(html, self.site.encoding).fill(self._filler(next(self._counter)))
+        return Reply(200, {"Content-Type": self.site.content_type}, filled)
+
     def _sub_columns(self, column: int) -> str:
         """An aggregated column's bar of links into the columns it aggregates (named for what they hold)."""
         links = "".join(
@@ -323,6 +338,8 @@ class PortalSite:
                 if fault != "truncated_body":
                     return self._burst(fault)
                 truncate = True
+        if path == "/search/index.html" and args.get("q"):
+            return self._site_search(args["q"], max(1, _int(args.get("page"), 1)))
         route = self.routes.get(path)
         if route is None:
             return self._not_found(404)

@@ -9,9 +9,11 @@ items and further pages the manifest's ``lists`` say, and no menu or side-bar li
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import scrapy
@@ -146,3 +148,28 @@ def test_every_list_page_reads_as_the_manifest_lists_it(farm: RunningFarm, farm_
                 page["url"]
             missing = {canonicalize_url(u) for u in page["next"]} - {canonicalize_url(u) for u in further}
             assert not missing, (page["url"], missing)
+
+
+@pytest.mark.parametrize("queries, found", [(("法治政府建设", "法治建设"), True), ((), False)])
+def test_generic_harvests_through_site_search_start_urls(farm: RunningFarm, tmp_path: Path, queries: tuple[str, ...],
+                                                         found: bool) -> None:
+    """站内搜索 pages as start URLs: one hop from the results reaches every report (none from the bare form).
+
+    The portal is one whose robots.txt allows ``/search/`` (odd index), limited to one hop.
+    """
+    manifest = farm.manifest()
+    portal = next(p for p in manifest["portals"] if p["kind"] == "county" and int(p["name"][-4:]) % 2)
+    workspace = Workspace(tmp_path)
+    workspace.portals_dir.mkdir()
+    search = [f"{portal['base_url']}search/index.html" + (f"?q={quote(q)}" if q else "") for q in queries or ("",)]
+    text = farm.farm.portal_configs()[f"{portal['name']}.toml"]
+    text = re.sub(r"^start_urls = .*$", "start_urls = " + json.dumps(search), text, flags=re.MULTILINE)
+    text = re.sub(r'^family = "\w+"$', 'family = "generic"', text, flags=re.MULTILINE).replace("max_depth = 8", "max_depth = 1")
+    (workspace.portals_dir / f"{portal['name']}.toml").write_text(text, encoding="utf-8")
+    workspace.crawl()
+    result = portal_score(workspace.engine(), manifest, portal["name"])
+    if found:
+        assert result.recall >= 0.99, sorted(result.missing)
+        assert result.precision >= 0.99, sorted(result.extra)
+    else:
+        assert result.recall == 0
