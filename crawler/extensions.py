@@ -176,6 +176,7 @@ class ArchiveRun:
         self.crawler = crawler
         self.archive = archive
         self.run_id: int | None = None
+        self.previous_status: str | None = None  # the status of the portal's run before this one
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -197,6 +198,7 @@ class ArchiveRun:
             region_code=portal.region.code,
             config=portal.model_dump(mode="json"),
         )
+        self.previous_status = self.archive.last_run_status(portal.name)
         self.run_id = self.archive.start_run(
             portal=portal.name, command=self.crawler.settings.get("CRAWL_COMMAND"), started_at=self.now()
         )

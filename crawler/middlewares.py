@@ -12,11 +12,14 @@
 * :class:`FetchLogMiddleware` — every fetch (errors included) goes to the archive's fetch log.
 * :class:`RevalidatePolicy` — the HTTP cache keeps list pages and rejected candidates, so an
   unchanged night costs 304s for them too; a 5xx on revalidation is a server error, not "unchanged".
+  :func:`sweeps_lists` says on which nights a portal's unchanged lists are still read to the end.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request, Spider
@@ -215,6 +218,14 @@ class RevalidatePolicy(RFC2616Policy):
             return False
         return super().should_cache_request(request)
 
+    def should_cache_response(self, response: Response, request: Request) -> bool:
+        # A cached copy the server just confirmed (304) is kept as it is: Scrapy would rewrite
+        # all its files to freshen headers this policy never reads (it always revalidates, with
+        # validators a 304 leaves unchanged), and that was most of an unchanged list's cost.
+        if "cached" in response.flags:
+            return False
+        return super().should_cache_response(response, request)
+
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
         # A candidate on a list the server just said is unchanged is the candidate seen last
         # time: its copy is used without asking. Anything else is asked for, with the cached
@@ -229,3 +240,32 @@ class RevalidatePolicy(RFC2616Policy):
         # any 5xx, which would hide a failing server: no retry, no server_errors problem, and
         # a list that looks unchanged. A 5xx goes on to the retry middleware instead.
         return response.status == 304
+
+
+# Statuses of a portal's last run (crawler.extensions.portal_summary) after which its lists are
+# known to have been read completely, so tonight may trust an unchanged first page.
+CLEAN_RUN_STATUSES = ("ok", "empty")
+
+
+def sweeps_lists(portal: str, day: date, cycle: int, last_status: str | None) -> bool:
+    """Whether ``portal`` reads its unchanged lists to the end tonight (``day``).
+
+    Portals list newest first, so a list page the server calls unchanged (304) has no new
+    entry and nothing below it has shifted: on most nights its further pages are not read
+    and its candidates are not asked for again (known reports are re-checked by the
+    archive's policy instead, and a rejected page would get the same verdict on the same
+    bytes). The whole list is still read
+
+    * once every ``cycle`` nights (``LIST_SWEEP_DAYS``), so an entry inserted deep in a list
+      (a back-dated publication) or an extraction that changed since is caught within the
+      cycle. The night is spread over the cycle by a stable hash of the portal's name (not
+      Python's salted ``hash``), so a fleet's sweeps do not fall on one night and every
+      process agrees on them;
+    * after a run that was not clean (``last_status``: stopped, killed while ``running``,
+      failed fetches, any problem) or when there was none: what that run missed is not
+      behind an unchanged first page.
+    """
+    if cycle <= 1 or last_status not in CLEAN_RUN_STATUSES:
+        return True
+    offset = int.from_bytes(hashlib.blake2b(portal.encode("utf-8"), digest_size=4).digest(), "big")
+    return (day.toordinal() + offset) % cycle == 0

@@ -30,7 +30,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
-from crawler.middlewares import header
+from crawler.middlewares import header, sweeps_lists
 from crawler.portals import Portal, host_allowed
 from crawler.signals import list_parsed
 
@@ -52,10 +52,10 @@ _CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
 # Link texts of "next page" and "last page" controls.
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
-# Pages that are lists, not articles, whatever their link text says: index/Index_N, *list_N in any
-# page extension, Hanweb columns, directories.
+# Pages that are lists, not articles, whatever their link text says: index/Index_N, *list_N and
+# news-list-{col}-{N} in any page extension, Hanweb columns, directories.
 _LIST_PATH = re.compile(
-    r"(?:^|/)(?:(?:index|[a-z_]*list)(?:_\d+)?\.(?:s?html?|aspx?|jsp|php)|col/col\d+/?.*)$|/$", re.IGNORECASE)
+    r"(?:^|/)(?:(?:index|[a-z_-]*list)(?:[_-]\d+)*\.(?:s?html?|aspx?|jsp|php)|col/col\d+/?.*)$|/$", re.IGNORECASE)
 # A list row's date as lists print it, short forms included (2024-03-28, [2024-03-28], 03-28, 2024年3月28日).
 _ROW_DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
 # Quoted file names in inline scripts (a pager's ``switch``, a page array): ``'Index_3.aspx'``.
@@ -269,7 +269,18 @@ class PortalSpider(scrapy.Spider):
     # -- start ------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """List pages first, then the known reports the archive wants re-checked tonight."""
+        """List pages first, then the known reports the archive wants re-checked tonight.
+
+        Whether tonight reads unchanged lists to the end is decided here, once per crawl
+        (``LIST_SWEEP_DAYS``; see :func:`crawler.middlewares.sweeps_lists`).
+        """
+        from crawler.extensions import ArchiveRun
+
+        run = self.crawler.get_extension(ArchiveRun)
+        cycle = self.crawler.settings.getint("LIST_SWEEP_DAYS", 7)
+        last_status = run.previous_status if run is not None else None
+        self.sweep_lists = sweeps_lists(self.portal.name, self.now().date(), cycle, last_status)
+        self.crawler.stats.set_value("crawl/list_sweep", int(self.sweep_lists))
         for url in self.portal.start_urls:
             yield self.list_request(url, hops=0, pages=0)
         for url in self.recheck_urls():
@@ -369,6 +380,14 @@ class PortalSpider(scrapy.Spider):
         further = [r.url for r in requests if r.meta.get("role") == "list"] + [r.url for r in pages]
         self.crawler.signals.send_catch_log(list_parsed, spider=self, response=response, items=items,
                                             next=list(dict.fromkeys(further)), family=self.page_family(response))
+        if unchanged and not getattr(self, "sweep_lists", True):
+            # Unchanged: no new entry, nothing shifted below it (see sweeps_lists). Only its
+            # links to other lists are followed; its pages and candidates wait for the sweep.
+            lists = [r for r in requests if r.meta.get("role") == "list"]
+            self.crawler.stats.inc_value("crawl/unchanged_lists/candidates_skipped", len(requests) - len(lists))
+            self.crawler.stats.inc_value("crawl/unchanged_lists/pages_skipped", len(pages))
+            yield from lists
+            return
         yield from requests
         yield from pages
 
@@ -616,7 +635,8 @@ def link_of(anchor: scrapy.Selector, base_url: str) -> ListLink | None:
     href = next((value.strip() for name in LINK_ATTRIBUTES if (value := anchor.attrib.get(name, "")).strip()), "")
     if not href or href.startswith(("javascript:", "#", "mailto:")) or "{" in href:
         return None
-    title = (anchor.attrib.get("title") or "").strip() or text_of(anchor)
+    title = ((anchor.attrib.get("title") or "").strip() or text_of(anchor)
+             or " ".join(anchor.xpath(".//img/@alt").getall()).strip())
     row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
     return ListLink(urljoin(base_url, href), title, date_in(text_of(row[0])) if row else None)
 

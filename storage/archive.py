@@ -111,6 +111,12 @@ class Archive:
             )
             return connection.execute(statement.returning(Run.id)).scalar_one()
 
+    def last_run_status(self, portal: str) -> str | None:
+        """The status of the portal's latest run (``running`` if it never finished), or ``None`` if it has none."""
+        statement = select(Run.status).where(Run.portal == portal).order_by(Run.id.desc()).limit(1)
+        with translate_errors(self.engine), self.engine.connect() as connection:
+            return connection.execute(statement).scalar()
+
     def finish_run(self, run_id: int, stats: Mapping[str, Any], status: str = "finished", *, finished_at: dt.datetime | None = None) -> None:
         """Close a run with its stats (JSON-serialisable values) and final status (finished, failed, ...)."""
         with write_transaction(self.engine) as connection:

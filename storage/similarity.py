@@ -13,7 +13,6 @@ import functools
 import hashlib
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.textnorm import hash_key
 
@@ -31,7 +30,13 @@ DEFAULT_THRESHOLD = 0.9
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``affine64`` permutations ``(a, b)`` for seed 1, built once (building them is slow)."""
+    """datasketch's ``affine64`` permutations ``(a, b)`` for seed 1, built once (building them is slow).
+
+    datasketch is imported here, not at the top: it pulls in scipy (~0.4 s), and only a crawl
+    that meets a new text needs a signature; an unchanged night never does.
+    """
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=NUM_PERM, scheme="affine64").permutations
     return a, b
 
