@@ -131,3 +131,55 @@ def test_each_link_of_a_fragment_is_dated_by_its_own_row() -> None:
 def test_a_bare_link_is_dated_by_its_fragment() -> None:
     (link,) = links_in('<a href="/art/1.html">甲</a><b>2024-03-28</b>', f"http://{HOST}/")
     assert link.date == "2024-03-28" and link.title == "甲"
+
+
+# A list page as real portals have them: a long menu, a side bar of another column's latest
+# articles (same URL shape), a footer; the column's own list is the block of dated rows.
+LIST_PAGE = f"""<html><body>
+<div class="nav"><ul>{"".join(f'<li><a href="/zwgk/c{n}/index.html">栏目{n}</a></li>' for n in range(12))}
+<li><a href="/zwgk/fzzfjs/index.html">法治政府建设</a></li></ul></div>
+<div class="side"><ul><li><a href="/zwgk/qxdt/202401/t20240105_9.html">法治政府建设工作推进会</a></li>
+<li><a href="/zwgk/qxdt/202401/t20240102_8.html">普法宣传进社区</a></li>
+<li><a href="/zwgk/qxdt/202312/t20231230_7.html">法治建设观摩会</a></li></ul></div>
+<div class="list"><ul>
+<li><a href="./202403/t20240328_3.html">某县2023年度法治政府建设情况报告</a><span>2024-03-28</span></li>
+<li><a ms-attr-href="./202402/t20240210_2.html">某县2024年法治政府建设工作要点</a><span>02-10</span></li>
+<li><a href="./202401/t20240101_1.html"><img alt="某县司法局2023年法治建设工作总结"></a><span>[2024-01-01]</span></li>
+</ul>
+<div class="pager"><a href="javascript:goPage(2)">下一页</a></div>
+<div style="display:none"><a href="index_3.htm">2</a><a href="index_2.htm">3</a><a href="index_1.htm">4</a></div>
+<script>function goPage(n){{switch(n){{case 5:location.href='index_0.htm';break;}}}}</script>
+</div>
+<div class="footer"><p><a href="/about.html">关于我们</a> <a href="/map.html">网站地图</a></p></div>
+</body></html>"""
+
+
+def test_list_items_are_the_dated_main_list_not_menu_side_bar_or_footer(spider: PortalSpider) -> None:
+    base = f"http://{HOST}/zwgk/fzzfjs/index.htm"
+    links = list(spider.list_links(page(base, LIST_PAGE)))
+    items = [link for link in links if not spider.is_list_url(link.url)]
+    assert [link.url for link in items] == [f"http://{HOST}/zwgk/fzzfjs/{p}" for p in (
+        "202403/t20240328_3.html", "202402/t20240210_2.html", "202401/t20240101_1.html")]
+    assert [link.title for link in items][2] == "某县司法局2023年法治建设工作总结", "a title in the image's alt"
+    assert items[0].date == "2024-03-28"
+    # Menu links to list pages are offered for following (parse_list follows those named like reports).
+    assert f"http://{HOST}/zwgk/fzzfjs/index.html" in {link.url for link in links}
+
+
+def test_hidden_numbered_page_links_and_script_pages_are_followed(spider: PortalSpider) -> None:
+    base = f"http://{HOST}/zwgk/fzzfjs/index.htm"
+    urls = {request.url for request in spider.list_pages(page(base, LIST_PAGE))}
+    assert urls == {f"http://{HOST}/zwgk/fzzfjs/index_{n}.htm" for n in range(4)}, "no menu page, no javascript:"
+
+
+def test_a_trs_search_config_asks_the_pages_after_the_static_groups_by_post(spider: PortalSpider) -> None:
+    from spiders.trs import trs_search_pages
+
+    html = ("<html><body><div class='list'><script>var listConfig = {recordCount:'23', prepage:5, "
+            "searchUrl:'/was5/web/search', channelid:'4711', staticPages:2};</script></div></body></html>")
+    requests = list(trs_search_pages(spider, page(f"http://{HOST}/zwgk/fzzfjs/index.html", html)))
+    assert [r.url for r in requests] == [f"http://{HOST}/was5/web/search?channelid=4711&page={n}&prepage=5"
+                                         for n in (3, 4, 5)]
+    assert {r.method for r in requests} == {"POST"}
+    assert requests[0].body == b"channelid=4711&page=3&prepage=5"
+    assert all(r.meta["trs_search"] and r.meta["role"] == "list" for r in requests)
