@@ -22,8 +22,8 @@ from w3lib.url import canonicalize_url
 from crawler.check import CheckResult, ListPage
 from crawler.cli.portal import _print_check, portal
 from tests.crawl.conftest import CRAWLER
-from tests.crawl.test_portals import VALID, _write
 from spiders.base import ListLink
+from tests.crawl.test_portals import VALID, _write
 from tests.farm import RunningFarm, fetch
 
 CONTRACT_KEYS = {"portal", "family", "lists", "candidates", "rejected", "problems"}
@@ -50,7 +50,8 @@ def _page_links(url: str) -> set[str]:
 
 @pytest.mark.parametrize("mode", ["own", "auto"])
 def test_check_lists_every_item_and_further_page_of_every_list_page(farm: RunningFarm, mode: str) -> None:
-    """Every list page of every family and list variant: items exactly as the page lists them, its further pages.
+    """Every list page of the session farm's county portals (trs, hanweb, shtml and the variants
+    those eight carry): items exactly as the page lists them, and its further pages.
 
     ``--url`` gets the first page of each column (the portal config's start URLs); the check
     reads the rest through the ``next`` pages it derives, like a crawl.
