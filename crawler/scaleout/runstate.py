@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "crawler"
 DEFAULT_LEASE_TTL = 60.0
-# How long a finished run's summaries stay in Redis for `crawler status` (the archive keeps them for good).
-KEEP_FINISHED = 7 * 24 * 3600
+# How long a finished run's summaries stay in Redis (the archive keeps them for good): a day.
+KEEP_FINISHED = 24 * 3600
 
 # Pop a portal of one phase and record who took it, in one step: a worker dying between the
 # pop and the record would otherwise lose the portal. KEYS: phase list, active hash;
@@ -66,7 +66,7 @@ class RunInProgress(RuntimeError):
 class Claim:
     """A portal a worker took: ``takeover`` when its previous worker died (its lease expired)."""
 
-    portal: Portal
+    name: str
     phase: int
     takeover: bool = False
     lost_run: int | None = None  # the dead worker's archive run of this portal, to close as "lost"
@@ -181,7 +181,7 @@ class RunState:
             name = self._claim(keys=[self.key("phase", str(number)), self.key("active")],
                                args=[self.key("lease", ""), worker, int(lease_ttl * 1000), record])
             if name is not None:
-                return Claim(self.portal(name.decode()), number)
+                return Claim(name.decode(), number)
         return None
 
     def _take_over(self, name: str, record: dict[str, Any], worker: str, lease_ttl: float) -> Claim | None:
@@ -194,9 +194,10 @@ class RunState:
             return None
         logger.warning("portal %s: worker %s stopped renewing its lease; %s takes it over", name, record["worker"], worker)
         self.client.hset(self.key("active"), name, json.dumps({**record, "worker": worker, "archive_run": None}))
-        return Claim(self.portal(name), record["phase"], takeover=True, lost_run=record.get("archive_run"))
+        return Claim(name, record["phase"], takeover=True, lost_run=record.get("archive_run"))
 
     def portal(self, name: str) -> Portal:
+        """The config the run was seeded with (pydantic's ValidationError if this version rejects it)."""
         return Portal.model_validate_json(self.client.hget(self.key("portals"), name))
 
     def started(self, name: str, worker: str, archive_run: int | None) -> None:
@@ -265,7 +266,8 @@ class RunState:
             return False
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(self.key("meta"), mapping={"status": "finished", "finished": _now()})
-        for suffix in ("meta", "portals", "done", "workers"):
+        pipe.delete(self.key("portals"))  # the configs served the workers; the archive has them
+        for suffix in ("meta", "done", "workers"):
             pipe.expire(self.key(suffix), KEEP_FINISHED)
         pipe.execute()
         current = self.client.get(f"{self.prefix}:current")

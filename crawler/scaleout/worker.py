@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
+from twisted.python.failure import Failure
 
 from crawler.extensions import ArchiveRun, crawl_now, dispose_engines, open_archive
 from crawler.run import DEFAULT_PARALLEL, CrawlResult, PortalCrawler, Progress, _crawl_failed, _stop_reactor, _Watcher
@@ -150,14 +151,18 @@ class Worker(Progress):
         self._beat()
 
     def _start(self, claim: Claim) -> None:
-        name = claim.portal.name
-        if claim.lost_run is not None:
-            archive = open_archive(self.run_settings.get("ARCHIVE_DB_URL"))
-            archive.finish_run(claim.lost_run, {}, "lost", finished_at=crawl_now(self.run_settings))
-        crawler = PortalCrawler(spider_class(claim.portal, self.custom), self.run_settings)
+        name = claim.name
         self.claims[name] = claim
-        self.crawlers[name] = crawler
         self.pages[name] = 0
+        try:
+            if claim.lost_run is not None:
+                archive = open_archive(self.run_settings.get("ARCHIVE_DB_URL"))
+                archive.finish_run(claim.lost_run, {}, "lost", finished_at=crawl_now(self.run_settings))
+            crawler = PortalCrawler(spider_class(self.state.portal(name), self.custom), self.run_settings)
+        except Exception:  # an invalid config for this version, the archive refusing: this portal fails, not the worker
+            _crawl_failed(Failure(), name, self.result.crawled, self)
+            return
+        self.crawlers[name] = crawler
         _Watcher(crawler, name, self, self.result.crawled, self.watchers)
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         deferred = self.process.crawl(crawler)
