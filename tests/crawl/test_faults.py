@@ -79,7 +79,7 @@ def test_portal_check_names_the_block(faulty: dict) -> None:
     check = faulty["blocked_check"]
     assert check.returncode == 1
     result = json.loads(check.stdout)
-    assert result["status"] == "blocked" and result["reports"] == []
+    assert result["status"] == "blocked" and result["candidates"] == []
     assert any(p.startswith("blocked") for p in result["problems"])
 
 
