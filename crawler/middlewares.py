@@ -107,7 +107,16 @@ class CrawlerMiddleware:
 
 
 class ConditionalRequestMiddleware(CrawlerMiddleware):
-    """Ask for a known report only if it changed, with the validators of its last stored fetch."""
+    """Ask for a known report only if it changed, with the validators of its last stored fetch.
+
+    The validators of the portal's own reports are read in one query at its first report
+    request; any other URL (a mirror of another portal's report, a new candidate) is looked up
+    on its own.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.known: dict[str, tuple[str | None, str | None] | None] | None = None
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if request.meta.get("role") != "report" or request.meta.get("parts"):
@@ -115,7 +124,13 @@ class ConditionalRequestMiddleware(CrawlerMiddleware):
         run = self.crawler.get_extension(ArchiveRun)
         if run is None or run.archive is None:
             return
-        validators = run.archive.validators(request.url)
+        if self.known is None:
+            portal = getattr(self.crawler.spider, "portal", None)
+            self.known = run.archive.portal_validators(portal.name) if portal is not None else {}
+        if request.url in self.known:
+            validators = self.known[request.url]
+        else:
+            validators = run.archive.validators(request.url)
         if not validators:
             return
         etag, last_modified = validators

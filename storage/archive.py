@@ -148,6 +148,26 @@ class Archive:
             row = connection.execute(statement).first()
         return (row.etag, row.last_modified) if row else None
 
+    def portal_validators(self, portal: str) -> dict[str, tuple[str | None, str | None] | None]:
+        """:meth:`validators` of every URL of the portal's archived reports (``None`` if it has none), in one query.
+
+        A crawl asks for a portal's known reports together (the re-checks): one query per
+        portal instead of one per report.
+        """
+        fetch = (Fetch.url == DocumentUrl.url) & (Fetch.http_status == 200) & (
+            Fetch.etag.is_not(None) | Fetch.last_modified.is_not(None))
+        statement = (
+            select(DocumentUrl.url, Fetch.etag, Fetch.last_modified)
+            .join(Document, Document.id == DocumentUrl.document_id)
+            .join(Portal, Portal.id == Document.portal_id)
+            .outerjoin(Fetch, fetch)
+            .where(Portal.name == portal)
+            .order_by(Fetch.fetched_at)
+        )
+        with translate_errors(self.engine), self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return {row.url: (row.etag, row.last_modified) if row.etag or row.last_modified else None for row in rows}
+
     def record_fetch(self, fetch: FetchRecord) -> None:
         """Log a fetch that is not a report to record (an error, a list page, or a 304).
 
