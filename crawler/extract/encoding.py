@@ -118,6 +118,8 @@ def decode_body(body: bytes, content_type: str | None = None, override: str | No
 def _guess(body: bytes) -> tuple[str, str]:
     """charset-normalizer among the codecs Chinese portals use, then UnicodeDammit, then UTF-8 with replacements."""
     best = charset_normalizer.from_bytes(body, cp_isolation=_CANDIDATES).best()
+    if best is None:  # a body cut off mid-character ends in a lone lead byte that every codec refuses
+        best = charset_normalizer.from_bytes(body[:-1], cp_isolation=_CANDIDATES).best()
     if best is not None:
         name = _canonical(best.encoding) or best.encoding
         text = body.decode(name, errors="replace")

@@ -582,8 +582,9 @@ class Farm:
 
     def variants(self, spec: PortalSpec) -> list[str]:
         """The list-page variants portal ``spec`` carries, by their stable names (docs/simulator.md)."""
-        own = () if spec.template else VARIANT_NAMES.get((spec.family, self.list_variant(spec)), ())
-        return [*own, *spec.extras]
+        if spec.template:
+            return [*spec.extras, *TEMPLATES[spec.template][2]]
+        return [*VARIANT_NAMES.get((spec.family, self.list_variant(spec)), ()), *spec.extras]
 
     def lists(self, spec: PortalSpec) -> list[dict]:
         """Every list page portal ``spec`` serves tonight: its URL, main-list items and announced further pages."""

@@ -7,7 +7,8 @@ only the lists change:
 
 * ``aspnet_script_pages`` — ``/Category_N/Index.aspx``, ``Index_2.aspx`` …: the pager links
   only the first pages; the others exist only in a script's ``switch``, the rest of the pager
-  calls ``javascript:goPage(n)``; link texts are cut with "…" at 30 characters.
+  calls ``javascript:goPage(n)``; link texts are cut with "…" at 30 characters, and the dates
+  shown are the entry dates, a month before the articles' own (``list_dates_disagree``).
 * ``reverse_hidden_pager`` — ``index.htm``, then ``index_{N-1}.htm`` … ``index_1.htm`` (page
   numbers count from the oldest page, so old pages keep their URL); every visible pager link is
   ``javascript:``, the only crawlable page links sit in a ``display:none`` div.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from datetime import timedelta
 from collections.abc import Sequence
 from html import escape
 
@@ -28,6 +30,8 @@ from crawler.sim.families import Column, Family, ListItem
 from crawler.sim.model import SiteInfo
 
 SEARCH_PATH = "/was5/web/search"
+# How long before an article's own date the ASP.NET lists' entry date lies.
+ENTERED_BEFORE = timedelta(days=30)
 
 
 class AspNetLists:
@@ -48,7 +52,7 @@ class AspNetLists:
 
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
         rows = "".join(
-            f'<li><span class="date">[{i.published.isoformat()}]</span>'
+            f'<li><span class="date">[{(i.published - ENTERED_BEFORE).isoformat()}]</span>'
             f'<a href="{escape(i.url)}" target="_blank">{escape(_cut(i.title, self.title_cut))}</a></li>'
             for i in items
         )
@@ -157,18 +161,18 @@ class TrsSearchLists:
         return f'<div class="search-result" data-total="{total}"><ul>{lis}</ul></div>'
 
 
-# template name -> (mixin, the families it is put on).
-TEMPLATES: dict[str, tuple[type, tuple[str, ...]]] = {
-    "trs_dongjing_post_search": (TrsSearchLists, ("trs",)),
-    "aspnet_script_pages": (AspNetLists, ("trs", "shtml")),
-    "reverse_hidden_pager": (ReverseLists, ("trs", "shtml")),
+# template name -> (mixin, the families it is put on, the further variants its pages carry).
+TEMPLATES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
+    "trs_dongjing_post_search": (TrsSearchLists, ("trs",), ()),
+    "aspnet_script_pages": (AspNetLists, ("trs", "shtml"), ("list_dates_disagree",)),
+    "reverse_hidden_pager": (ReverseLists, ("trs", "shtml"), ()),
 }
 
 
 @functools.cache
 def templated(fam: Family, template: str) -> Family:
     """``fam`` with its list pages rendered by ``template`` (one shared instance per pair)."""
-    mixin, families = TEMPLATES[template]
+    mixin, families, _ = TEMPLATES[template]
     if fam.name not in families:
         raise ValueError(f"list template {template!r} is not made for family {fam.name!r}")
     return type(f"{mixin.__name__}{type(fam).__name__}", (mixin, type(fam)), {})()

@@ -19,11 +19,13 @@ import pytest
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
+from sqlalchemy import select
 from w3lib.url import canonicalize_url
 
 from crawler.portals import load_portal
 from crawler.spiderloader import spider_class
 from spiders.auto import detect_family
+from storage.models import Document, Version
 from tests.crawl.conftest import Workspace
 from tests.crawl.evaluate import portal_score
 from tests.farm import RunningFarm, fetch, running_farm
@@ -34,7 +36,7 @@ VARIANTS = (
     "trs_dongjing_post_search", "aspnet_script_pages", "reverse_hidden_pager", "overlapping_columns",
     "aggregated_column", "auto_config", "renamed_pager", "six_arg_pager_prefix", "hanweb_jsonp",
     "hanweb_dates_in_b", "hanweb_absolute_links", "short_list_dates", "uppercase_next_line_markup",
-    "countpage_variables", "trs_dongjing",
+    "countpage_variables", "trs_dongjing", "list_dates_disagree",
 )
 
 
@@ -106,6 +108,18 @@ def test_variant_portals_are_harvested_whole_by_generic_alone(generic_only: Work
         result = portal_score(generic_only.engine(), manifest, portal)
         assert result.recall >= 0.99, (portal, sorted(result.missing))
         assert result.precision >= 0.99, (portal, sorted(result.extra))
+
+
+def test_the_articles_own_date_wins_over_the_list_date(own_family: Workspace, farm: RunningFarm) -> None:
+    manifest = farm.manifest()
+    for portal in _variant_portals(manifest, "list_dates_disagree"):
+        expected = {r["url"]: r["published"] for r in manifest["reports"] if r["portal"] == portal}
+        statement = (select(Document.canonical_url, Version.published, Version.meta)
+                     .join(Version, (Version.document_id == Document.id) & (Version.seq == Document.latest_seq)))
+        with own_family.engine().connect() as connection:
+            rows = {url: (published, meta) for url, published, meta in connection.execute(statement)}
+        assert {url: rows[url][0].isoformat() for url in expected} == expected
+        assert all(rows[url][1]["list_date"] not in (None, published) for url, published in expected.items())
 
 
 def _spider(config: Path) -> scrapy.Spider:

@@ -113,6 +113,11 @@ def test_aspnet_lists_name_later_pages_only_in_a_script(farm: RunningFarm) -> No
     for url, text in shown.items():
         full = titles[url]
         assert text == full if len(full) <= 30 else text == full[:30] + "…"
+    published = {r["url"]: r["published"] for r in manifest["reports"]}
+    dates = {urljoin(page["url"], li.xpath(".//a/@href")[0]): li.xpath("string(.//span[@class='date'])")
+             for li in tree.xpath("//ul[@class='list_ul']/li")}
+    assert "list_dates_disagree" in portal["variants"]
+    assert all(dates[url] != f"[{day}]" for url, day in published.items() if url in dates)
 
 
 def test_reverse_pager_links_pages_only_in_a_hidden_div(farm: RunningFarm) -> None:
