@@ -173,9 +173,10 @@ def main_list(response: TextResponse | scrapy.Selector) -> list[scrapy.Selector]
 
     Links are grouped by the element holding their rows (``li``, ``tr``, ``dd``, ``p``); the
     group with most dated rows is the list, together with every group of the same shape (a
-    "动静结合" page's hidden groups, a list split into several ``<ul>``). Without dated rows, the
-    group with most rows outside navigation, header, footer and side bars (``_CHROME_PARTS``)
-    is, if it has three rows or more. Real lists date their rows; menus and side bars do not.
+    "动静结合" page's hidden groups, a list split into several ``<ul>``); groups inside navigation,
+    header, footer or side bars (``_CHROME_PARTS``) count only when no other group is dated.
+    Without dated rows, the group with most rows outside those parts is, if it has three rows
+    or more. Real lists date their rows; menus do not, and side bars are marked as such.
     """
     pairs = []  # (anchor, the element holding its row)
     groups: dict[object, int] = {}
@@ -191,10 +192,10 @@ def main_list(response: TextResponse | scrapy.Selector) -> list[scrapy.Selector]
             dated[container] = dated.get(container, 0) + 1
     if not groups:
         return []
-    best = max(groups, key=lambda c: (dated.get(c, 0), groups[c]))
-    if dated.get(best):
-        shape = _shape(best)
-        keep = {c for c in groups if dated.get(c) and _shape(c) == shape}
+    lists = [c for c in dated if not _in_chrome(c)] or list(dated)  # a dated side bar is still a side bar
+    if lists:
+        shape = _shape(max(lists, key=lambda c: (dated[c], groups[c])))
+        keep = {c for c in lists if _shape(c) == shape}
     else:
         plain = [c for c in groups if groups[c] >= 3 and not _in_chrome(c)]
         keep = {max(plain, key=groups.__getitem__)} if plain else set()

@@ -134,13 +134,14 @@ def test_a_bare_link_is_dated_by_its_fragment() -> None:
 
 
 # A list page as real portals have them: a long menu, a side bar of another column's latest
-# articles (same URL shape), a footer; the column's own list is the block of dated rows.
+# articles (same URL shape, dated too, more of them than this last page has), a footer.
 LIST_PAGE = f"""<html><body>
 <div class="nav"><ul>{"".join(f'<li><a href="/zwgk/c{n}/index.html">栏目{n}</a></li>' for n in range(12))}
 <li><a href="/zwgk/fzzfjs/index.html">法治政府建设</a></li></ul></div>
-<div class="side"><ul><li><a href="/zwgk/qxdt/202401/t20240105_9.html">法治政府建设工作推进会</a></li>
-<li><a href="/zwgk/qxdt/202401/t20240102_8.html">普法宣传进社区</a></li>
-<li><a href="/zwgk/qxdt/202312/t20231230_7.html">法治建设观摩会</a></li></ul></div>
+<div class="side"><ul><li><a href="/zwgk/qxdt/202401/t20240105_9.html">法治政府建设工作推进会</a>01-05</li>
+<li><a href="/zwgk/qxdt/202401/t20240102_8.html">普法宣传进社区</a>01-02</li>
+<li><a href="/zwgk/qxdt/202312/t20231231_7.html">法治建设观摩会</a>12-31</li>
+<li><a href="/zwgk/qxdt/202312/t20231230_6.html">法治建设培训会</a>12-30</li></ul></div>
 <div class="list"><ul>
 <li><a href="./202403/t20240328_3.html">某县2023年度法治政府建设情况报告</a><span>2024-03-28</span></li>
 <li><a ms-attr-href="./202402/t20240210_2.html">某县2024年法治政府建设工作要点</a><span>02-10</span></li>
