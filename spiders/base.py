@@ -46,7 +46,11 @@ _REPORT_META = ("role", "hops", "list_title", "list_date", "list_referer", "dont
 # Dates as lists print them (2024-03-28, 2024/3/28, 2024年3月28日); read from text, not markup.
 _DATE = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 # A JS pager call: createPageHTML(...), createPage(...), with its argument list.
-_PAGER_CALL = re.compile(r"\bcreatePage(?:HTML)?\s*\(([^()]*)\)")
+# A JS call and its argument list: pagers are recognised by their arguments' shape, not their
+# name (createPageHTML, createPage, and the names other templates give the same function).
+_PAGER_CALL = re.compile(r"(?<![\w$])(?!function\b)[A-Za-z_$][\w$]*\s*\(([^()]*)\)")
+_PAGE_NAME = re.compile(r"[\w\-]+")
+_PAGE_EXT = re.compile(r"s?html?|jsp|aspx?|php")
 _COUNT_PAGE_VAR = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
@@ -99,10 +103,21 @@ def date_in(text: str) -> str | None:
 
 
 def pager_args(script: str) -> Iterator[list[str]]:
-    """Arguments of every ``createPageHTML(...)``/``createPage(...)`` call in a script's text."""
+    """Arguments of every pager call in a script's text, whatever the function's name.
+
+    A pager call is ``(count, current, "name", "ext")`` (TRS) or ``('div', count, current,
+    'name', 'ext', records)`` (the .shtml platform) with literal numbers, a file stem and a
+    page extension: a definition or a call with variables is none.
+    """
     for call in _PAGER_CALL.finditer(script):
-        args = [next(g for g in m.groups() if g is not None) for m in _ARG.finditer(call.group(1)) if m.group(0)]
-        yield [a.strip() for a in args]
+        args = [next(g for g in m.groups() if g is not None).strip()
+                for m in _ARG.finditer(call.group(1)) if m.group(0)]
+        if len(args) not in (4, 6):
+            continue
+        first = 0 if len(args) == 4 else 1
+        count, current, name, ext = args[first:first + 4]
+        if count.isdigit() and current.isdigit() and _PAGE_NAME.fullmatch(name) and _PAGE_EXT.fullmatch(ext):
+            yield args
 
 
 def pager_count(args: list[str]) -> int | None:
@@ -134,7 +149,7 @@ def pager_urls(base_url: str, args: list[str], limit: int) -> list[str]:
     else:
         name, ext = args[3], args[4]
         pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(2, count + 1)]
-    if not re.fullmatch(r"[\w\-]+", name) or not re.fullmatch(r"s?html?|jsp|aspx?|php", ext):
+    if not _PAGE_NAME.fullmatch(name) or not _PAGE_EXT.fullmatch(ext):
         return []
     return [urljoin(base_url, page) for page in pages]
 

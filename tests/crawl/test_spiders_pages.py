@@ -184,3 +184,10 @@ def test_a_trs_search_config_asks_the_pages_after_the_static_groups_by_post(spid
     assert {r.method for r in requests} == {"POST"}
     assert requests[0].body == b"channelid=4711&page=3&prepage=5"
     assert all(r.meta["trs_search"] and r.meta["role"] == "list" for r in requests)
+
+
+@pytest.mark.parametrize("call", ['setPage(4, 0, "index", "shtml");', "pager.show('page_div', 4, 1, 'dc_list', 'html', 40);"])
+def test_a_pager_is_known_by_its_arguments_whatever_its_name(spider: PortalSpider, call: str) -> None:
+    html = f"<html><body><script>function setPage(a, b, c, d){{}} {call}</script></body></html>"
+    urls = {request.url for request in spider.list_pages(page(f"http://{HOST}/zwgk/", html))}
+    assert len(urls) == 4, urls
