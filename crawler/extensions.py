@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from storage.archive import Archive
+    from storage.records import FetchRecord
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ class ArchiveRun:
         self.archive = archive
         self.run_id: int | None = None
         self.previous_status: str | None = None  # the status of the portal's run before this one
+        self._fetches: list[FetchRecord] = []  # fetch-log rows not written yet (see log_fetch)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -204,6 +206,7 @@ class ArchiveRun:
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.flush_fetches()
         if self.archive is None or self.run_id is None:
             return
         summary = portal_summary(self.crawler.stats.get_stats(), reason)
@@ -222,13 +225,20 @@ class ArchiveRun:
         size: int | None = None,
         content_hash: str | None = None,
         error: str | None = None,
+        at_once: bool = False,
     ) -> None:
-        """Add one fetch to the archive's fetch log (with this crawl's run id)."""
+        """Add one fetch to the archive's fetch log (with this crawl's run id).
+
+        Rows are written ``FETCH_LOG_BATCH`` at a time and when the spider closes: one
+        transaction per list page and robots.txt was 4 % of an unchanged night's CPU. A crawl
+        killed outright loses at most a batch of log rows, never archive content. ``at_once``
+        writes the row now: a report's 304 is a sighting of the document, not only a log line.
+        """
         if self.archive is None:
             return
         from storage.records import FetchRecord
 
-        self.archive.record_fetch(
+        self._fetches.append(
             FetchRecord(
                 url=url,
                 fetched_at=self.now(),
@@ -241,6 +251,14 @@ class ArchiveRun:
                 error=error,
             )
         )
+        if at_once or len(self._fetches) >= self.crawler.settings.getint("FETCH_LOG_BATCH", 100):
+            self.flush_fetches()
+
+    def flush_fetches(self) -> None:
+        """Write the fetch-log rows gathered so far, in one transaction."""
+        if self.archive is not None and self._fetches:
+            fetches, self._fetches = self._fetches, []
+            self.archive.record_fetches(fetches)
 
 
 # A problem a portal's crawl reports when its stat is non-zero: (stat key, text with {n}).

@@ -86,6 +86,9 @@ def crawl_settings(
     if not archive:
         settings.set("ARCHIVE_ENABLED", False, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
+    if logging.getLevelNamesMapping().get(str(settings.get("LOG_LEVEL")).upper(), logging.INFO) > logging.INFO:
+        # Scrapy formats every crawler's stats for an INFO line at its close, logged or not.
+        settings.set("STATS_DUMP", False, priority="project")
     return settings
 
 

@@ -70,6 +70,10 @@ RECHECK_HORIZON_HOURS = 12
 # this many nights. 1 reads every list to the end every night.
 LIST_SWEEP_DAYS = 7
 
+# Fetch-log rows (lists, robots.txt, errors) are written this many at a time per portal, and
+# when its crawl closes (crawler.extensions.ArchiveRun.log_fetch).
+FETCH_LOG_BATCH = 100
+
 # Depth is counted by the spiders (pagination is not a hop); Scrapy's limit stays off.
 DEPTH_LIMIT = 0
 # Portal pages can embed inline report links such as `a.htm?x=…`; keep URLs of any sane length.
@@ -82,6 +86,10 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control runs Python sent to a local HTTP server: like the telnet console, not
+# something a crawler of public-sector sites should open, and it starts a server and writes a
+# job file for every portal's crawler.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {

@@ -174,12 +174,17 @@ class Archive:
         A 304 Not Modified is the document seen again: its latest version's ``last_seen`` is
         bumped and a removed document becomes present again, exactly as an unchanged 200 would.
         """
+        self.record_fetches([fetch])
+
+    def record_fetches(self, fetches: Sequence[FetchRecord]) -> None:
+        """:meth:`record_fetch` for several fetches, in one transaction."""
         with write_transaction(self.engine) as connection:
-            self._insert_fetch(connection, fetch)
-            if fetch.http_status == 304:
-                current = self._current(connection, fetch.url)
-                if current is not None:
-                    self._seen_again(connection, current, utc(fetch.fetched_at))
+            for fetch in fetches:
+                self._insert_fetch(connection, fetch)
+                if fetch.http_status == 304:
+                    current = self._current(connection, fetch.url)
+                    if current is not None:
+                        self._seen_again(connection, current, utc(fetch.fetched_at))
 
     def record(self, report: ReportRecord) -> RecordResult:
         """Record one fetched report and say what it changed. Idempotent; safe from many processes.
