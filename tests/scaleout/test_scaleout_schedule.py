@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from sqlalchemy import create_engine, select
 
@@ -35,7 +37,13 @@ def test_nightly_job_seeds_a_run_that_a_worker_completes(cluster: Cluster) -> No
             run_id = cluster.wait_for_run()
             with engine.connect() as connection:
                 assert not connection.scalars(select(Run.id).where(Run.portal.is_not(None))).all()
-            done = finish(cluster.worker("w1"))
+            # A long-running worker (as under systemd) crawls the run, then waits for the next one
+            # until it is stopped with SIGTERM.
+            worker = cluster.worker("w1", "--forever")
+            wait_until(lambda: cluster.redis.get(f"{cluster.prefix}:current") is None, timeout=120,
+                       what="the worker to finish the run")
+            worker.send_signal(signal.SIGTERM)
+            done = finish(worker)
             assert done["run_id"] == run_id and done["portals"] == 2 and done["closed_run"]
             result = score(engine, farm.manifest())
         assert result.recall >= 0.99 and result.precision >= 0.99, (result.missing, result.extra)
