@@ -201,9 +201,8 @@ class PortalSite:
             self.routes["/redirect/b.html"] = _Route("fault", target="redirect_loop")
 
     def _list_family(self) -> str:
-        """The family a list page's fingerprints show: a list template's pages show none."""
-        return "generic" if self.plan.spec.template in ("aspnet_script_pages", "reverse_hidden_pager") else (
-            self.plan.spec.family)
+        """The family a list page's fingerprints show: a foreign list template's pages show none."""
+        return "generic" if getattr(self.family, "foreign", False) else self.plan.spec.family
 
     def _add_list(self, url: str, items: list[ListItem], announced: list[str], method: str = "GET",
                   family: str = "") -> None:

@@ -37,6 +37,7 @@ ENTERED_BEFORE = timedelta(days=30)
 class AspNetLists:
     """``Index.aspx`` lists whose later pages only a script's ``switch`` names."""
 
+    foreign = True  # its list pages carry no family fingerprint
     per_page = 4
     linked_pages = 2
     title_cut = 30
@@ -48,7 +49,7 @@ class AspNetLists:
         return f"{column.base}Index.aspx" if page == 0 else f"{column.base}Index_{page + 1}.aspx"
 
     def list_pages(self, column: Column, total: int) -> int:
-        return Family.list_pages(self, column, total)
+        return Family.list_pages(self, column, total)  # paged, whatever the family's own lists do
 
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
         rows = "".join(
@@ -82,6 +83,7 @@ class AspNetLists:
 class ReverseLists:
     """``index.htm`` lists numbered from the oldest page, whose only real page links are hidden."""
 
+    foreign = True
     per_page = 4
 
     def list_path(self, column: Column, page: int) -> str:
@@ -91,7 +93,7 @@ class ReverseLists:
         return f"{column.base}index.htm" if page == 0 else f"{column.base}index_{pages - page}.htm"
 
     def list_pages(self, column: Column, total: int) -> int:
-        return Family.list_pages(self, column, total)
+        return Family.list_pages(self, column, total)  # paged, whatever the family's own lists do
 
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
         rows = "".join(
