@@ -119,7 +119,7 @@ class RunState:
         # Current only once complete: a worker must never see a run without its portals (it
         # would find nothing to do and close it).
         if not client.set(f"{prefix}:current", run_id, nx=True):
-            client.delete(*client.keys(f"{state.base}:*"))
+            client.delete(*client.scan_iter(f"{state.base}:*"))
             current = client.get(f"{prefix}:current")
             raise RunInProgress(
                 f"run {current.decode() if current else '?'} is still in progress in Redis ({prefix}:current): "

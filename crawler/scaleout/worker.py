@@ -145,7 +145,8 @@ class Worker(Progress):
         self.run_settings = self.settings.copy()
         self.run_settings.setdict({**state.scrapy_settings(self.redis_url), "CRAWL_AS_OF": meta.get("as_of") or None},
                                   priority="cmdline")
-        self.result.crawled.run_id = state.run_id
+        # What this worker crawled of this run only: a --forever worker lives through many nights.
+        self.result.crawled = CrawlResult(run_id=state.run_id)
         self.fetched = 0
         logger.info("worker %s joins run %d", self.id, state.run_id)
         self._beat()
