@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -53,31 +54,33 @@ MAX_ATTACHMENTS = 8
 COVER_PAGE_CHARS = 200
 
 
-class Rejections:
-    """Pages the extraction rejected, keyed by their URL, bytes and the extraction that judged them.
+class Extractions:
+    """What the extraction made of a page before, keyed by its URL, bytes and the extraction that read it.
 
     The extraction is a pure function, so the same bytes at the same URL under the same rules
-    and the same extraction code get the same verdict: the many news and work-plan pages met
-    again every night are rejected by a hash instead of a parse.
+    and the same extraction code give the same result: the many news and work-plan pages met
+    again on a sweep night are rejected by a hash instead of a parse, and a cover page whose
+    attachment is re-checked every night (it may change under an unchanged page) is not parsed
+    again either. Stored pickled, beside (and as trusted as) Scrapy's own pickled HTTP cache.
     """
 
     def __init__(self, directory: Path, context: str) -> None:
         self.directory = directory
         self.context = hashlib.sha256(f"{extraction_fingerprint()}\n{context}".encode()).hexdigest()
 
-    def get(self, item: ReportPage) -> str | None:
+    def get(self, item: ReportPage) -> Extraction | None:
         path = self._path(item)
-        return path.read_text(encoding="utf-8") if path.exists() else None
+        return pickle.loads(path.read_bytes()) if path.exists() else None
 
-    def put(self, item: ReportPage, kind: str) -> None:
-        write_atomically(self._path(item), kind)
+    def put(self, item: ReportPage, extraction: Extraction) -> None:
+        write_atomically(self._path(item), pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _path(self, item: ReportPage) -> Path:
-        digest = hashlib.sha256(self.context.encode())
+        digest = hashlib.sha256(f"{self.context}\n{item.content_type or ''}".encode())
         for url, body in zip(item.urls, item.bodies, strict=True):
             digest.update(url.encode() + b"\0" + hashlib.sha256(body).digest())
         key = digest.hexdigest()
-        return self.directory / key[:2] / key
+        return self.directory / key[:2] / f"{key}.pickle"
 
 
 @functools.cache
@@ -97,7 +100,7 @@ class ExtractionPipeline:
         self.crawler = crawler
         self.rules = ChromeRules.default()
         self.encoding: str | None = None
-        self.rejections: Rejections | None = None
+        self.extractions: Extractions | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -111,22 +114,22 @@ class ExtractionPipeline:
             self.rules = ChromeRules.default().extend(
                 text=portal.extract.chrome_text, xpath=portal.extract.chrome_xpath, body_xpath=body
             )
-        if (directory := cache_subdir(self.crawler.settings, "rejections")) is not None:
+        if (directory := cache_subdir(self.crawler.settings, "extractions")) is not None:
             context = json.dumps([self.encoding, self.rules.text_patterns, self.rules.chrome_xpath, self.rules.body_xpath])
-            self.rejections = Rejections(directory, context)
+            self.extractions = Extractions(directory, context)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReportPage):
             return item
-        if self.rejections is not None and (kind := self.rejections.get(item)) is not None:
-            self._reject(item, kind, f"not a report: kind={kind} (as last time) url={item.url}")
-        item.extraction = self.stitch(item)
-        extraction: Extraction = item.extraction
+        extraction = self.extractions.get(item) if self.extractions is not None else None
+        if extraction is None:
+            extraction = self.stitch(item)
+            if self.extractions is not None:
+                self.extractions.put(item, extraction)
+        item.extraction = extraction
         if "soft_404" in extraction.problems:
             return ReportGone(item.portal, item.url, item.fetched_at, item.status, "soft 404 (page says not found)")
         if extraction.kind != REPORT_KIND and not self._maybe_attachment_report(extraction):
-            if self.rejections is not None:
-                self.rejections.put(item, extraction.kind)
             self._reject(item, extraction.kind,
                          f"not a report: kind={extraction.kind} title={extraction.title!r} url={item.url}")
         return item
@@ -166,18 +169,18 @@ class ExtractionPipeline:
                           size=sum(map(len, item.bodies)))
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, data: str | bytes) -> None:
     """Write ``path`` whole or not at all, even with several crawl processes sharing the cache.
 
-    The text goes to a temporary file of its own (unique per writer) in the same directory,
-    then replaces ``path`` in one rename: a reader never sees half a file, and two processes
-    writing the same key never write into each other's temporary file.
+    The data (text is written as UTF-8) goes to a temporary file of its own (unique per writer)
+    in the same directory, then replaces ``path`` in one rename: a reader never sees half a
+    file, and two processes writing the same key never write into each other's temporary file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
