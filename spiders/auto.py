@@ -4,9 +4,9 @@ The detectors are the fingerprints of :doc:`portal-families` §1 (alltheplaces'
 ``storefinder_exists`` idea): a Hanweb ``<datastore>`` or ``dataproxy.jsp`` (and the proxy's
 own answers), a TRS ``createPageHTML`` with four arguments, a ``countPage`` variable,
 ``ms-attr-href`` links, ``TRS_Editor`` (and the TRS search's own answers), a six-argument pager
-of the .shtml platform. A page matching none is read the generic way. The family readers are
-plain functions of ``(spider, response)``, so this spider applies them without being any
-family's class.
+of the .shtml platform, a gkmlpt catalog's ``SID`` setting (and its API's answers). A page
+matching none is read the generic way. The family readers are plain functions of
+``(spider, response)``, so this spider applies them without being any family's class.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import scrapy
 from scrapy.http import TextResponse
 
 from spiders.base import ListLink, PortalSpider, generic_links, generic_pages, pager_args
+from spiders.generic import generic_list_pages
+from spiders.gkmlpt import gkmlpt_links, gkmlpt_pages, is_gkmlpt
 from spiders.hanweb import hanweb_links, hanweb_pages
 from spiders.trs import trs_pages
 
@@ -27,9 +29,10 @@ PageReader = Callable[[PortalSpider, TextResponse], Iterator[scrapy.Request]]
 # family -> how its list pages are read: (article links, further list pages).
 READERS: dict[str, tuple[LinkReader, PageReader]] = {
     "hanweb": (hanweb_links, hanweb_pages),
+    "gkmlpt": (gkmlpt_links, gkmlpt_pages),
     "trs": (generic_links, trs_pages),
     "shtml": (generic_links, generic_pages),
-    "generic": (generic_links, generic_pages),
+    "generic": (generic_links, generic_list_pages),
 }
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*\d+")
 
@@ -40,6 +43,8 @@ def detect_family(response: TextResponse) -> str:
         return "hanweb"
     if response.meta.get("trs_search"):
         return "trs"
+    if is_gkmlpt(response):
+        return "gkmlpt"
     if response.xpath("//script[@type='text/xml'][contains(., 'datastore')]") or "dataproxy.jsp" in response.text:
         return "hanweb"
     for script in response.xpath("//script[not(@src)]/text()").getall():

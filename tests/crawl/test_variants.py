@@ -187,3 +187,26 @@ def test_generic_harvests_through_site_search_start_urls(farm: RunningFarm, tmp_
         assert result.precision >= 0.99, sorted(result.extra)
     else:
         assert result.recall == 0
+
+
+@pytest.mark.parametrize("family", ["generic", "own"])
+def test_generic_follows_report_columns_from_the_home_page(farm: RunningFarm, tmp_path: Path, family: str) -> None:
+    """From the home page alone, generic reaches the 政府信息公开 column and through it every report;
+    the family template follows only lists named like reports and misses the 司法局 column's."""
+    manifest = farm.manifest()
+    portal = next(p for p in manifest["portals"] if "aggregated_column" in p["variants"])
+    workspace = Workspace(tmp_path)
+    workspace.portals_dir.mkdir()
+    text = farm.farm.portal_configs()[f"{portal['name']}.toml"]
+    text = re.sub(r"^start_urls = .*$", f'start_urls = ["{portal["base_url"]}"]', text, flags=re.MULTILINE)
+    if family == "generic":
+        text = re.sub(r'^family = "\w+"$', 'family = "generic"', text, flags=re.MULTILINE)
+    (workspace.portals_dir / f"{portal['name']}.toml").write_text(text, encoding="utf-8")
+    workspace.crawl()
+    result = portal_score(workspace.engine(), manifest, portal["name"])
+    if family == "generic":
+        assert result.recall >= 0.99, sorted(result.missing)
+        assert result.precision >= 0.99, sorted(result.extra)
+    else:
+        assert {url for url, _ in result.missing} & {r["url"] for r in manifest["reports"]
+                                                     if r["portal"] == portal["name"] and r["issuer_kind"] == "bureau"}
