@@ -10,7 +10,11 @@ What is measured, each in the same run and on the same machine:
   (plus their city portals), extraction and archive (SQLite) included, against the pages/s of
   ``scrapy bench`` (Scrapy's own crawl of a local link farm, no processing). Target ≥ 50 %.
 * **unchanged night** — bytes and seconds of night 1 (nothing changed) against night 0 on the
-  same archive. Targets ≤ 10 % of the bytes and ≤ 20 % of the time.
+  same archive. Targets ≤ 10 % of the bytes and ≤ 20 % of the time. Night 1 runs with the
+  default settings: every report is recent, so the re-check policy asks for all of them, and
+  the portals whose sweep night it is (``LIST_SWEEP_DAYS``) read their lists to the end. The
+  crawl's CPU time (user + system, from ``getrusage``) is printed beside the wall time: on a
+  shared machine it shows how much of a night's time was the crawl's own work.
 * **memory** — peak RSS of the crawl process at ``--small`` and ``--large`` portals (``getrusage``
   of the child), and the increase per extra portal. Target: flat (portals are crawled
   ``--parallel`` at a time, so memory should not grow with their number).
@@ -55,13 +59,16 @@ def crawl(workdir: Path, *, night: int, parallel: int) -> dict:
                "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
                "print(json.dumps({'rc': r.returncode, 'seconds': time.monotonic() - t, "
                "'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+               "'cpu': resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime "
+               "+ resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime, "
                "'stdout': r.stdout, 'stderr': r.stderr[-3000:]}))")
     result = json.loads(subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True,
                                        text=True, check=True).stdout)
     if result["rc"] != 0:
         raise RuntimeError(f"crawl failed: {result['stderr']}")
     summary = json.loads(result["stdout"])
-    return {"seconds": result["seconds"], "peak_rss_mib": result["maxrss_kib"] / 1024, "summary": summary}
+    return {"seconds": result["seconds"], "cpu_seconds": result["cpu"], "peak_rss_mib": result["maxrss_kib"] / 1024,
+            "summary": summary}
 
 
 def scrapy_bench(seconds: int) -> float:
@@ -114,8 +121,13 @@ def main() -> None:
                     "pages_per_s": round(pages_per_s, 1), "ratio_to_scrapy_bench": round(pages_per_s / baseline, 3)},
         "unchanged_night": {"bytes": unchanged["summary"]["bytes"], "first_bytes": first["summary"]["bytes"],
                             "bytes_ratio": round(unchanged["summary"]["bytes"] / first["summary"]["bytes"], 4),
+                            "pages": unchanged["summary"]["pages_fetched"],
+                            "first_pages": first["summary"]["pages_fetched"],
                             "seconds": round(unchanged["seconds"], 1),
                             "time_ratio": round(unchanged["seconds"] / first["seconds"], 3),
+                            "cpu_seconds": round(unchanged["cpu_seconds"], 1),
+                            "first_cpu_seconds": round(first["cpu_seconds"], 1),
+                            "cpu_ratio": round(unchanged["cpu_seconds"] / first["cpu_seconds"], 3),
                             "not_modified": unchanged["summary"]["not_modified"],
                             "report_fetches": unchanged["summary"]["report_fetches"]},
         "memory": {"portals_small": portals_small, "peak_rss_mib_small": round(first["peak_rss_mib"], 1),
@@ -136,6 +148,8 @@ def main() -> None:
     print(f"unchanged night: {u['bytes']} of {u['first_bytes']} bytes ({u['bytes_ratio']:.1%}; target <= 10%), "
           f"{u['seconds']} s ({u['time_ratio']:.0%} of the first night; target <= 20%), "
           f"{u['not_modified']}/{u['report_fetches']} report fetches answered 304")
+    print(f"unchanged night, requests and CPU: {u['pages']} of {u['first_pages']} requests, {u['cpu_seconds']} of "
+          f"{u['first_cpu_seconds']} CPU seconds ({u['cpu_ratio']:.0%})")
     print(f"peak RSS: {m['peak_rss_mib_small']} MiB at {m['portals_small']} portals, {m['peak_rss_mib_large']} MiB "
           f"at {m['portals_large']} portals ({m['mib_per_extra_portal']} MiB per extra portal)")
 
