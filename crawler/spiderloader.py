@@ -22,20 +22,20 @@ from crawler.portals import Portal, load_portals
 from spiders.auto import AutoSpider
 from spiders.base import PortalSpider
 from spiders.generic import GenericSpider
+from spiders.gkmlpt import GkmlptSpider
 from spiders.hanweb import HanwebSpider
 from spiders.shtml import ShtmlSpider
 from spiders.trs import TrsSpider
 
 logger = logging.getLogger(__name__)
 
-# family name -> template. gkmlpt (Guangdong's JSON catalogue) has no template yet: its
-# portals are read the generic way until one is written.
+# family name -> template.
 FAMILY_SPIDERS: dict[str, type[PortalSpider]] = {
     "trs": TrsSpider,
     "hanweb": HanwebSpider,
     "shtml": ShtmlSpider,
     "generic": GenericSpider,
-    "gkmlpt": GenericSpider,
+    "gkmlpt": GkmlptSpider,
     "auto": AutoSpider,
 }
 
