@@ -6,8 +6,9 @@ Columns are followed when their names say reports live there (:data:`REPORT_COLU
 each), wherever the page links them. Further pages come from every form the shared code knows:
 JS pager calls, ``countPage`` variables, next/last-page links, numbered page links (hidden ones
 too), page files named in scripts. Lists held as data are read too, whatever the CMS around
-them: XML data islands and the data proxy they name (:mod:`spiders.hanweb`), and a search
-endpoint a ``listConfig`` names (:mod:`spiders.trs`). A 站内搜索 result page is a list like any
+them: XML data islands and the data proxy they name (:mod:`spiders.hanweb`), a search
+endpoint a ``listConfig`` names (:mod:`spiders.trs`), and the JSON API a gkmlpt catalog's
+``SID`` opens (:mod:`spiders.gkmlpt`). A 站内搜索 result page is a list like any
 other, so a search URL can be a start URL. A portal whose lists this still misses gets
 ``[selectors]`` in its TOML file, or a small subclass.
 """
@@ -20,6 +21,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from spiders.base import ListLink, PortalSpider, generic_pages, link_of
+from spiders.gkmlpt import gkmlpt_links, gkmlpt_pages, is_gkmlpt
 from spiders.hanweb import hanweb_links, hanweb_pages
 from spiders.trs import trs_search_pages
 
@@ -49,9 +51,12 @@ class GenericSpider(PortalSpider):
     family = "generic"
 
     def list_links(self, response: TextResponse) -> Iterator[ListLink]:
-        return hanweb_links(self, response)
+        return (gkmlpt_links if is_gkmlpt(response) else hanweb_links)(self, response)
 
     def list_pages(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        if is_gkmlpt(response):
+            yield from gkmlpt_pages(self, response)
+            return
         yield from hanweb_pages(self, response)
         yield from report_columns(self, response)
         if not response.meta.get("trs_search"):

@@ -8,7 +8,8 @@ the categories are read from the portal's start URLs (else from the catalog's ca
 links). The API answers ``{"total": T, "articles": [{id, title, url, display_publish_time,
 created_at, …}]}``, 100 articles a page; page 1 (page 0 is the same page) says how many
 pages there are. A wrong ``sid`` lists nothing, so the SID is never guessed. Articles are
-``/{dept}/gkmlpt/content/{id//1e6}/{id//1e3}/post_{id}.html``.
+``/{dept}/gkmlpt/content/{id//1e6}/{id//1e3}/post_{id}.html``. The readers are functions of
+``(spider, response)``: ``auto`` and ``generic`` apply them to the pages :func:`is_gkmlpt` knows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import JsonResponse, TextResponse
 from w3lib.url import canonicalize_url
 
 from spiders.base import ListLink, PortalSpider, date_in, generic_links, generic_pages
@@ -45,6 +46,8 @@ def catalog_settings(response: TextResponse) -> dict[str, str]:
     other CMSes may have a variable of that name, and taking their lists for a catalog would
     lose them.
     """
+    if isinstance(response, JsonResponse):  # a data answer, not a page: no scripts to read
+        return {}
     on_platform = "/gkmlpt/" in urlsplit(response.url).path
     for script in response.xpath("//script[not(@src)]/text()").getall():
         if (match := _SETTINGS.search(script)) and (on_platform or "gkmlpt" in script):
@@ -112,8 +115,8 @@ def api_links(spider: PortalSpider, response: TextResponse) -> Iterator[ListLink
 def api_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrapy.Request]:
     """A catalog page's first API page per category; a first API page's further pages (from ``total``).
 
-    Other pages (and the further API pages) yield nothing, so the generic spider applies
-    this to every page as it applies the Hanweb proxy and the TRS search.
+    The further API pages and any other page yield nothing. The first page is ``page=1`` (the
+    API takes 0 for the same page), so all further pages are known from its answer at once.
     """
     hops = response.meta.get("hops", 0)
     if is_api_answer(response):

@@ -53,9 +53,10 @@ def _crawl(farm: RunningFarm, root: Path, family: str | None, *names: str) -> tu
     return workspace, workspace.crawl(*names)
 
 
-@pytest.mark.parametrize("family", [None])
+@pytest.mark.parametrize("family", [None, "generic"])
 def test_gkmlpt_portals_are_harvested_whole(farm: RunningFarm, tmp_path: Path, family: str | None) -> None:
-    """With the gkmlpt template (the config as written): every report of the API's categories, nothing else."""
+    """With the gkmlpt template (the config as written), and with ``generic`` (which reads the
+    catalog's API as it reads Hanweb's proxy): every report of the API's categories, nothing else."""
     counties = _gkmlpt_counties(farm)
     workspace, summary = _crawl(farm, tmp_path, family, *(p["name"] for p in counties))
     assert summary["errors"] == 0
