@@ -3,6 +3,7 @@ Redis memory a queued request costs.
 
     .venv/bin/python benchmarks/scaleout.py                  # 40 county portals (80 portals)
     .venv/bin/python benchmarks/scaleout.py --portals 20 --json
+    .venv/bin/python benchmarks/scaleout.py --profile       # and where one worker's CPU goes
 
 What is measured, each in the same run, on the same machine, against the same farm:
 
@@ -213,7 +214,8 @@ def measure_local(workdir: Path, portals_dir: Path, farm: FarmProcess) -> dict:
         database.drop()
 
 
-def measure(workers: int, workdir: Path, portals_dir: Path, client: redis.Redis, farm: FarmProcess) -> dict:
+def measure(workers: int, workdir: Path, portals_dir: Path, client: redis.Redis, farm: FarmProcess,
+            profile: Path | None = None) -> dict:
     """Seed one run of the farm, crawl it with ``workers`` worker processes; pages/s, CPU and Redis figures."""
     database = Database()
     prefix = f"fzbench-{secrets.token_hex(4)}"
@@ -226,8 +228,10 @@ def measure(workers: int, workdir: Path, portals_dir: Path, client: redis.Redis,
         sampler = QueueSampler(client, prefix)
         sampler.start()
         farm_cpu = cpu_seconds(farm.process.pid)
+        profiler = [sys.executable, "-m", "cProfile", "-o", str(profile)] if profile else []
         summaries, wall, cpu = run_and_sample([
-            [CRAWLER, "worker", *common, "--cache-dir", str(workdir / f"cache-{workers}-{i}"), "--log-level", "WARNING"]
+            [*profiler, CRAWLER, "worker", *common, "--cache-dir", str(workdir / f"cache-{workers}-{i}"),
+             "--log-level", "WARNING"]
             for i in range(workers)])
         farm_cpu = cpu_seconds(farm.process.pid) - farm_cpu
         sampler.stop.set()
@@ -248,6 +252,30 @@ def measure(workers: int, workdir: Path, portals_dir: Path, client: redis.Redis,
         database.drop()
 
 
+# Where a function's own time is counted: its package (by file path), or for C functions (file
+# "~") the extension module named in the function's description.
+_C_MODULES = ("lxml", "psycopg", "pickle", "epoll", "select", "socket", "zlib", "hashlib", "sqlite3", "re.", "_sre")
+
+
+def where_cpu_goes(profile: Path, top: int = 12) -> list[tuple[str, float]]:
+    """Share of a worker's own CPU time by package (site-packages name, or this project's top directory)."""
+    import pstats
+
+    totals: dict[str, float] = {}
+    for (filename, _, name), (_, _, tottime, _, _) in pstats.Stats(str(profile)).stats.items():
+        if filename == "~":
+            group = next((f"C: {m.strip('._')}" for m in _C_MODULES if m in name), "C: other built-ins")
+        elif "site-packages/" in filename:
+            group = filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+        elif "/work/main/" in filename or "/crawler/" in filename or "/storage/" in filename or "/spiders/" in filename:
+            group = "project: " + filename.split("/main/", 1)[-1].split("/", 1)[0]
+        else:
+            group = "python stdlib"
+        totals[group] = totals.get(group, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    return [(group, round(100 * seconds / whole, 1)) for group, seconds in sorted(totals.items(), key=lambda kv: -kv[1])[:top]]
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -257,6 +285,8 @@ def main() -> None:
     parser.add_argument("--portals", type=int, default=40, help="County portals of the farm (plus as many city portals).")
     parser.add_argument("--workers", default="1,2,3", help="Worker counts to measure, in order.")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--profile", action="store_true",
+                        help="Also crawl once with one worker under cProfile and print where its CPU goes.")
     args = parser.parse_args()
     client = redis.Redis.from_url(REDIS_URL)
     results = []
@@ -271,13 +301,18 @@ def main() -> None:
             for count in (int(n) for n in args.workers.split(",")):
                 results.append(measure(count, workdir, portals_dir, client, farm))
             load_after = os.getloadavg()
+            by_package = None
+            if args.profile:
+                measure(1, workdir, portals_dir, client, farm, workdir / "worker.prof")
+                by_package = where_cpu_goes(workdir / "worker.prof")
         finally:
             farm.stop()
     base = results[1]["pages_per_s"]  # one worker
     for result in results:
         result["ratio_to_one_worker"] = round(result["pages_per_s"] / base, 2)
     report = {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
-              "load_after": [round(x, 2) for x in load_after], "runs": results}
+              "load_after": [round(x, 2) for x in load_after], "runs": results,
+              "worker_cpu_by_package_percent": by_package}
     if args.json:
         print(json.dumps(report, indent=1))
         return
@@ -294,6 +329,9 @@ def main() -> None:
     print(f"PostgreSQL growth per portal: {local['db_bytes_per_portal_first_night']} bytes the first night, "
           f"{local['db_bytes_per_portal_unchanged_night']} bytes an unchanged night; "
           f"{local['bytes'] / max(local['portals'], 1):.0f} bytes downloaded per portal the first night")
+    if by_package:
+        print("one worker's own CPU time by package (cProfile): "
+              + ", ".join(f"{group} {share}%" for group, share in by_package))
 
 
 if __name__ == "__main__":
