@@ -396,9 +396,11 @@ class PortalSpider(scrapy.Spider):
         further = [r.url for r in requests if r.meta.get("role") == "list"] + [r.url for r in pages]
         self.crawler.signals.send_catch_log(list_parsed, spider=self, response=response, items=items,
                                             next=list(dict.fromkeys(further)), family=self.page_family(response))
-        if unchanged and not getattr(self, "sweep_lists", True):
+        if unchanged and items and not getattr(self, "sweep_lists", True):
             # Unchanged: no new entry, nothing shifted below it (see sweeps_lists). Only its
             # links to other lists are followed; its pages and candidates wait for the sweep.
+            # A page listing nothing itself (a gkmlpt catalog, whose entries are in its API's
+            # answers) says nothing of its pages: they are asked for, and judged on their own.
             lists = [r for r in requests if r.meta.get("role") == "list"]
             self.crawler.stats.inc_value("crawl/unchanged_lists/candidates_skipped", len(requests) - len(lists))
             self.crawler.stats.inc_value("crawl/unchanged_lists/pages_skipped", len(pages))

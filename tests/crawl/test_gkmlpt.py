@@ -23,6 +23,7 @@ from crawler.spiderloader import spider_class
 from spiders.gkmlpt import api_pages, api_url, categories
 from tests.crawl.conftest import Workspace
 from tests.crawl.evaluate import portal_score, score
+from tests.crawl.test_incremental_lists import fetched_lists
 from tests.crawl.test_portal_check import lists_read_wrong
 from tests.farm import RunningFarm, fetch, running_farm
 
@@ -131,3 +132,26 @@ def test_categories_come_from_the_start_urls_else_from_the_catalogs_links(farm: 
     bare = portal.model_copy(update={"start_urls": [catalog]})
     linked = response.xpath("//a[@data-id]/@data-id").getall()
     assert linked and categories(_spider(bare), response) == linked
+
+
+def test_a_new_report_behind_an_unchanged_catalog_is_found_on_a_night_without_sweep(tmp_path: Path) -> None:
+    """The catalog page is the same every night (304) while its API lists a new report: the API is
+    still asked, though unchanged lists are read no further on nights that do not sweep.
+
+    Seed 3's gkmlpt county gets a report on night 2; ``LIST_SWEEP_DAYS`` keeps both nights from sweeping.
+    """
+    workspace = Workspace(tmp_path)
+    port, manifests = 0, {}
+    for night in (0, 2):
+        with running_farm(portals=4, seed=3, night=night, port=port, families=FAMILIES) as farm:
+            port = farm.port
+            farm.write_portals(workspace.portals_dir)
+            name = _gkmlpt_counties(farm)[0]["name"]
+            manifests[night] = farm.manifest()
+            workspace.crawl(name, "--set", "LIST_SWEEP_DAYS=1000", night=night)
+    reports = [{r["url"] for r in manifests[n]["reports"] if r["portal"] == name} for n in (0, 2)]
+    assert reports[1] - reports[0]
+    fetched = fetched_lists(workspace)[name]
+    assert [status for url, status in fetched.items() if "/gkmlpt/index" in url] == [304]
+    result = portal_score(workspace.engine(), manifests[2], name)
+    assert result.recall >= 0.99 and result.precision >= 0.99, (sorted(result.missing), sorted(result.extra))
