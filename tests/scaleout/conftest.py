@@ -26,7 +26,7 @@ from tests.crawl.conftest import CRAWL_TIMEOUT, CRAWLER, Workspace, as_of
 
 PG_ROLES = ("root", "postgres")
 REDIS_URL = "redis://127.0.0.1:6379"
-LEASE_TTL = 8.0  # seconds: a killed worker's portals go to another after this; longer than any reactor stall
+LEASE_TTL = 10.0  # seconds: a killed worker's portals go to another after this; longer than any reactor stall
 
 
 def _admin_role() -> str:
