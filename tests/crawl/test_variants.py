@@ -1,8 +1,9 @@
 """The real-portal list variants (issue #8): every variant portal of the farm is harvested whole.
 
 A farm of 15 portals (seed 1) carries every variant the farm knows (docs/simulator.md
-"List-page variants"; the session farm of 8 has every portal-level one, not every family one). Each variant portal must give up every report and nothing else twice:
-crawled with its own family, and crawled with ``family = "generic"`` alone. Every list page
+"List-page variants"; the session farm of 8 has every portal-level one, not every family one).
+Each variant portal must give up every report and nothing else twice: crawled with its own
+family, and crawled with ``family = "generic"`` alone. Every list page
 of every portal, read by its family's readers and by ``auto``'s detection, must show the
 items and further pages the manifest's ``lists`` say, and no menu or side-bar link as an item.
 """
@@ -160,8 +161,8 @@ def test_every_list_page_reads_as_the_manifest_lists_it(farm: RunningFarm, farm_
             items = [link.url for link in links if not spider.is_list_url(link.url)]
             further = {r.url for r in spider.list_pages(response)} | {link.url for link in links
                                                                       if spider.is_list_url(link.url)}
-            assert [canonicalize_url(u) for u in dict.fromkeys(items)] == [canonicalize_url(u) for u in page["items"]], \
-                page["url"]
+            expected = [canonicalize_url(u) for u in page["items"]]
+            assert [canonicalize_url(u) for u in dict.fromkeys(items)] == expected, page["url"]
             missing = {canonicalize_url(u) for u in page["next"]} - {canonicalize_url(u) for u in further}
             assert not missing, (page["url"], missing)
 
@@ -202,7 +203,8 @@ def test_generic_harvests_through_site_search_start_urls(farm: RunningFarm, tmp_
 
 
 @pytest.mark.parametrize("family", ["generic", None])
-def test_generic_follows_report_columns_from_the_home_page(farm: RunningFarm, tmp_path: Path, family: str | None) -> None:
+def test_generic_follows_report_columns_from_the_home_page(farm: RunningFarm, tmp_path: Path,
+                                                           family: str | None) -> None:
     """From the home page alone, generic reaches the 政府信息公开 column and through it every report;
     the portal's family template follows only lists named like reports and misses the 司法局 column's."""
     manifest = farm.manifest()
@@ -212,5 +214,6 @@ def test_generic_follows_report_columns_from_the_home_page(farm: RunningFarm, tm
         assert result.recall >= 0.99, sorted(result.missing)
         assert result.precision >= 0.99, sorted(result.extra)
     else:
-        bureau = {r["url"] for r in manifest["reports"] if r["portal"] == portal["name"] and r["issuer_kind"] == "bureau"}
+        bureau = {r["url"] for r in manifest["reports"]
+                  if r["portal"] == portal["name"] and r["issuer_kind"] == "bureau"}
         assert {url for url, _ in result.missing} & bureau

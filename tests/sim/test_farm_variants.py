@@ -72,7 +72,8 @@ def test_items_are_main_list_links_and_further_pages_are_served(farm: RunningFar
             tree = _tree(page["url"], portal["encoding"], page.get("method", "GET"))
             main = _targets(tree, "//a[not(ancestor::div[@class='nav' or @class='side' or @class='footer'])]")
             for record in tree.xpath("//script[@type='text/xml']/text()"):  # Hanweb: the records are the list
-                main += _targets(lxml.html.fragment_fromstring(_records(record), create_parent="div"), ".//a", page["url"])
+                records = lxml.html.fragment_fromstring(_records(record), create_parent="div")
+                main += _targets(records, ".//a", page["url"])
             assert set(page["items"]) <= set(main), page["url"]
             menu = set(_targets(tree, "//div[@class='nav']//a"))
             assert not menu & set(page["items"]), page["url"]
