@@ -61,7 +61,8 @@ _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后�
 _LIST_PATH = re.compile(
     r"(?:^|/)(?:(?:index|[a-z_-]*list)(?:[_-]\d+)*\.(?:s?html?|aspx?|jsp|php)|col/col\d+/?.*)$|/$", re.IGNORECASE)
 # A list row's date as lists print it, short forms included (2024-03-28, [2024-03-28], 03-28, 2024年3月28日).
-_ROW_DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|(?<![\d-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
+_ROW_DATE = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}"
+                       r"|(?<![\d-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\d-])")
 # Quoted file names in inline scripts (a pager's ``switch``, a page array): ``'Index_3.aspx'``.
 _SCRIPT_PAGE = re.compile(r"""["']([\w./-]+\.(?:s?html?|aspx?|jsp|php)(?:\?[\w=&%.-]*)?)["']""")
 # Attributes other than ``href`` that templates keep a link in (filled in by their scripts).
