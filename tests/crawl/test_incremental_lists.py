@@ -2,10 +2,10 @@
 run that was not clean; a list whose first page changed is always read to the end.
 
 Three nights of a small farm into one archive, over HTTP. Night 0 is cut short by a page limit
-(every county portal ``limited``: lists cached but not read to the end; the
-city portals are first crawled on night 1), night 1 changes nothing,
-night 2 brings late reports on some lists' first pages. ``LIST_SWEEP_DAYS`` is set so high that
-no portal sweeps by the calendar (the test asks :func:`sweeps_lists` which, if any, do).
+(every county portal ``limited``: lists cached but not read to the end; the city portals are
+first crawled on night 1), night 1 changes nothing, night 2 brings late reports on some lists'
+first pages. ``LIST_SWEEP_DAYS`` is set so high that no portal sweeps by the calendar (the test
+asks :func:`sweeps_lists` which, if any, do).
 """
 
 from __future__ import annotations
