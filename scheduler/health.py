@@ -14,7 +14,8 @@ Flags an operator must look at:
 * ``blocked``: the last run met an anti-bot challenge or pages that say "not found".
 
 A run that ended because the daemon stopped (``interrupted``) says nothing about a portal,
-so it counts neither as a success nor as a failure.
+so it counts neither as a success nor as a failure; nor does a portal of a distributed run
+that the workers have not crawled yet (the job run only seeded it, scheduler/history.py).
 """
 
 from __future__ import annotations
@@ -110,12 +111,17 @@ def portal_outcomes(run: JobRun) -> dict[str, PortalOutcome]:
     if run.status != "ok":
         error = run.error or run.status
         return {name: PortalOutcome(at, run.id, False, run.status, error=error) for name in run.portals}
-    per_portal = (run.summary or {}).get("per_portal") or {}
+    summary = run.summary or {}
+    per_portal = summary.get("per_portal") or {}
+    # A seeding job run (mode distributed) whose run the workers are still crawling: a portal
+    # they have not finished yet is neither a success nor a failure.
+    crawling = "seeded" in summary and summary.get("crawl_status") == "running"
     outcomes = {}
     for name in run.portals:
         numbers = per_portal.get(name)
         if not isinstance(numbers, dict):
-            outcomes[name] = PortalOutcome(at, run.id, False, "missing", error="not in the crawl's summary (invalid config?)")
+            if not crawling:
+                outcomes[name] = PortalOutcome(at, run.id, False, "missing", error="not in the crawl's summary (invalid config?)")
             continue
         status = str(numbers.get("status", "unknown"))
         problems = tuple(numbers.get("problems") or ())

@@ -8,6 +8,10 @@ covered, the child's exit code, the error, and a compact copy of the crawl's sum
 The crawl inside the child writes its own runs (one per portal and one for the crawl). They
 carry a marker naming the job run (``CRAWL_COMMAND``), so a child killed before it could
 close them has its runs closed here with the job's status instead of staying "running".
+
+A job run in mode ``distributed`` only seeds a run in Redis (its row carries the marker) and
+the workers crawl it later, so the history reads each portal's result from the portal runs the
+workers write while that run lasts, and a restarted daemon leaves the run to the workers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 
 from scheduler.child import ChildResult
 from storage.archive import Archive, utc
@@ -29,6 +33,11 @@ logger = logging.getLogger(__name__)
 
 JOB_COMMAND_PREFIX = "schedule:"
 CRAWL_MARKER_PREFIX = "crawler crawl [schedule:"
+
+# How far apart the clocks of the scheduler's and the workers' machines may be: a worker's portal
+# run is taken as part of a seeded run if it started within the run's span widened by this much.
+# (Nights are a day apart, so the previous night's runs are never this close to a seeding.)
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 # The per-portal numbers of the crawl's summary that the run history keeps (the crawl's own
 # per-portal runs hold the rest); a nightly run over 2,800 portals stays small this way.
@@ -95,23 +104,25 @@ class JobRuns:
 
         Only the daemon holding the leader lock writes job runs, so when it starts, a job run
         still ``running`` belongs to a daemon that was killed or a machine that rebooted
-        mid-harvest; it is recorded as ``interrupted`` instead of staying open for ever.
+        mid-harvest; it is recorded as ``interrupted`` instead of staying open for ever, with
+        the crawl runs of that job run. A crawl run whose job run has ended is left alone: it
+        belongs to a distributed run that workers are still crawling (a local crawl's runs
+        are closed by the crawl, or by :meth:`finish` when it failed).
         """
         statement = select(Run.id, Run.command).where(
-            Run.status == "running",
-            Run.command.startswith(JOB_COMMAND_PREFIX, autoescape=True)
-            | Run.command.startswith(CRAWL_MARKER_PREFIX, autoescape=True),
+            Run.status == "running", Run.command.startswith(JOB_COMMAND_PREFIX, autoescape=True)
         )
         with translate_errors(self.archive.engine), self.archive.engine.connect() as connection:
             abandoned = connection.execute(statement).all()
+        closed = 0
         for run in abandoned:
-            stats: dict[str, Any] = {"closed_by": "scheduler", "error": "the daemon ended without recording the end of this run"}
-            if run.command.startswith(JOB_COMMAND_PREFIX):
-                stats["job"] = run.command[len(JOB_COMMAND_PREFIX):]
+            job = run.command[len(JOB_COMMAND_PREFIX):]
+            closed += self.close_crawl_runs(crawl_marker(job, run.id), "interrupted") + 1
+            stats = {"closed_by": "scheduler", "job": job, "error": "the daemon ended without recording the end of this run"}
             self.archive.finish_run(run.id, stats, "interrupted")
         if abandoned:
-            logger.warning("closed %d run(s) left running by an earlier daemon as interrupted", len(abandoned))
-        return len(abandoned)
+            logger.warning("closed %d run(s) left running by an earlier daemon as interrupted", closed)
+        return closed
 
     def close_crawl_runs(self, marker: str, status: str) -> int:
         """Close the runs a killed crawl left ``running``; returns how many."""
@@ -150,9 +161,12 @@ def recent_job_runs(archive: Archive, limit: int) -> list[JobRun]:
     )
     with translate_errors(archive.engine), archive.engine.connect() as connection:
         rows = connection.execute(statement).all()
+        crawled = _distributed_results(connection, [row for row in rows if _seeded(row.stats)])
     runs = []
     for run in reversed(rows):
         stats = run.stats or {}
+        if run.id in crawled:
+            stats = {**stats, "summary": {**stats["summary"], **crawled[run.id]}}
         runs.append(
             JobRun(
                 id=run.id,
@@ -167,3 +181,43 @@ def recent_job_runs(archive: Archive, limit: int) -> list[JobRun]:
             )
         )
     return runs
+
+
+def _seeded(stats: dict[str, Any] | None) -> bool:
+    """Whether a job run only seeded a distributed run (its crawl printed ``seeded``, not portals)."""
+    summary = (stats or {}).get("summary")
+    return isinstance(summary, dict) and "seeded" in summary
+
+
+def _distributed_results(connection: Connection, seeding: Sequence[Row]) -> dict[int, dict[str, Any]]:
+    """What the workers recorded of each seeded run so far, by job run id.
+
+    ``crawl_status`` is the status of the distributed run's own row (the seeding wrote it under
+    the job's marker; ``running`` until the last worker closes it). ``per_portal`` holds, for
+    each portal of the job, the summary (:data:`PORTAL_KEYS`) of its latest run that started
+    while the distributed run lasted and ended other than ``lost`` (a dead worker's attempt,
+    crawled again by another). Workers write their portal runs under their own command, so the
+    run's time span (give or take :data:`CLOCK_SKEW` between machines) is what ties them to it.
+    """
+    markers = {crawl_marker(row.command[len(JOB_COMMAND_PREFIX):], row.id): row for row in seeding}
+    if not markers:
+        return {}
+    results: dict[int, dict[str, Any]] = {row.id: {"crawl_status": None, "per_portal": {}} for row in seeding}
+    spans = {}
+    for crawl in connection.execute(select(Run.command, Run.status, Run.finished_at)
+                                    .where(Run.command.in_(list(markers)), Run.portal.is_(None))):
+        job = markers[crawl.command]
+        results[job.id]["crawl_status"] = crawl.status
+        end = crawl.finished_at + CLOCK_SKEW if crawl.finished_at else None
+        spans[job.id] = (job.started_at - CLOCK_SKEW, end, set((job.stats or {}).get("portals") or ()))
+    if not spans:
+        return results
+    statement = (select(Run.portal, Run.started_at, Run.stats)
+                 .where(Run.portal.is_not(None), Run.status.not_in(("running", "lost")),
+                        Run.started_at >= min(start for start, _, _ in spans.values()))
+                 .order_by(Run.started_at, Run.id))
+    for portal, started, stats in connection.execute(statement):
+        for job_run, (start, end, portals) in spans.items():
+            if portal in portals and start <= started and (end is None or started <= end):
+                results[job_run]["per_portal"][portal] = {key: stats[key] for key in PORTAL_KEYS if key in (stats or {})}
+    return results

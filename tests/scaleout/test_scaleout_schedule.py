@@ -7,6 +7,8 @@ import signal
 import pytest
 from sqlalchemy import create_engine, select
 
+from scheduler.health import portal_outcomes
+from scheduler.history import JobRun
 from storage.archive import Archive
 from storage.models import Run
 from tests.crawl.evaluate import score
@@ -37,6 +39,8 @@ def test_nightly_job_seeds_a_run_that_a_worker_completes(cluster: Cluster) -> No
             run_id = cluster.wait_for_run()
             with engine.connect() as connection:
                 assert not connection.scalars(select(Run.id).where(Run.portal.is_not(None))).all()
+            # Until the workers crawl them, the seeded portals count neither as harvested nor as failed.
+            assert portal_outcomes(_job_run(cluster.db_url, first.id)) == {}
             # A second seeding while the run is in progress is refused (it would crawl every portal twice).
             second = cluster.seed(0, "--seed-only")
             _, err = second.communicate(timeout=120)
@@ -54,5 +58,17 @@ def test_nightly_job_seeds_a_run_that_a_worker_completes(cluster: Cluster) -> No
         assert result.recall >= 0.99 and result.precision >= 0.99, (result.missing, result.extra)
         with engine.connect() as connection:
             assert connection.scalar(select(Run.status).where(Run.id == run_id)) == "finished"
+        # The worker's portal runs belong to the job run, so portal health reads the night from them.
+        outcomes = portal_outcomes(_job_run(cluster.db_url, first.id))
+        assert set(outcomes) == set(first.portals) and all(o.ok for o in outcomes.values()), outcomes
+        found = {r["portal"]: 0 for r in farm.manifest()["reports"]}
+        for report in farm.manifest()["reports"]:
+            found[report["portal"]] += 1
+        assert found and all(outcomes[name].found >= count for name, count in found.items()), (outcomes, found)
     finally:
         engine.dispose()
+
+
+def _job_run(db_url: str, run_id: int) -> JobRun:
+    """Job run ``run_id`` as the history reads it now."""
+    return next(r for r in job_runs(db_url) if r.id == run_id)

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from crawler.cli import main
 from crawler.cli.status import EXIT_FLAGGED
 from scheduler.child import ChildResult, Status
-from scheduler.history import JobRuns
+from scheduler.history import JobRuns, crawl_marker
 from storage.archive import Archive
 from storage.db import make_engine
-from storage.models import Document
+from storage.models import Document, Run
 from tests.scheduler.daemon import job_runs, running_daemon, wait_until
 
 
@@ -144,3 +144,78 @@ def test_harvests_are_recorded_and_a_portal_turned_empty_is_flagged_by_status_ch
     assert portals[county.stem]["found_last"] == 0
     assert portals[county.stem]["usual"] > 0
     assert portals["sim_city_0000"]["flags"] == []
+
+
+def seed_night(db_url: str, portals: list[str]) -> tuple[str, int]:
+    """A nightly job run in mode distributed: it only seeded a run (its crawl's row, under the job's marker)."""
+    engine = make_engine(db_url)
+    runs = JobRuns(Archive(engine))
+    job_run = runs.start("nightly", portals)
+    marker = crawl_marker("nightly", job_run)
+    crawl = Archive(engine).start_run(None, command=marker)
+    seeded = {"seeded": len(portals), "run_id": crawl, "stopped": False, "config_errors": []}
+    runs.finish(job_run, "nightly", portals, ["crawler", "crawl", "--seed-only"], ChildResult(Status.OK, 0, seeded, None, 1.0))
+    engine.dispose()
+    return marker, crawl
+
+
+def worker_run(db_url: str, marker: str, portal: str | None, status: str, found: int = 0) -> int:
+    """A run a worker wrote under the seeded run's marker: a portal's attempt (or, for None, the run's end)."""
+    archive = Archive(make_engine(db_url))
+    run_id = archive.start_run(portal, command=marker)
+    if status != "running":
+        stats = {"status": status, "candidates": found, "reports": found, "problems": []} if portal else {"portals": 2}
+        archive.finish_run(run_id, stats, status)
+    archive.engine.dispose()
+    return run_id
+
+
+def run_statuses(db_url: str) -> dict[int, str]:
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(select(Run.id, Run.status)).all())
+    engine.dispose()
+    return statuses
+
+
+def test_a_seeded_night_reads_each_portal_from_the_workers_runs(sqlite_url: str) -> None:
+    """Mode distributed: the job run only seeded; each portal's health comes from the run the
+    worker that crawled it wrote, a portal not crawled yet counts neither way, and one the
+    finished run never crawled is missing."""
+    portals = ["done_early", "taken_over", "never_crawled"]
+    for found in (4, 4):
+        record(sqlite_url, "nightly", portals, Status.OK, summary(done_early=("ok", found, []), taken_over=("ok", 2, []),
+                                                                 never_crawled=("ok", 1, [])))
+    marker, crawl = seed_night(sqlite_url, portals)
+    worker_run(sqlite_url, marker, "done_early", "ok", 5)
+    worker_run(sqlite_url, marker, "taken_over", "lost")  # a worker killed -9: another crawls it again
+    _, live = status(sqlite_url, "--check", "--failures", "1")
+    assert live["done_early"]["found_last"] == 5 and live["done_early"]["runs"] == 3
+    assert [live[name]["runs"] for name in ("taken_over", "never_crawled")] == [2, 2]  # not crawled yet
+    assert not any(health["flags"] or health["failure_streak"] for health in live.values()), live
+
+    worker_run(sqlite_url, marker, "taken_over", "ok", 2)
+    engine = make_engine(sqlite_url)
+    Archive(engine).finish_run(crawl, {"portals": 2}, "finished")  # the last worker closes the run
+    engine.dispose()
+    code, done = status(sqlite_url, "--check", "--failures", "1")
+    assert code == EXIT_FLAGGED
+    assert (done["taken_over"]["found_last"], done["taken_over"]["failure_streak"]) == (2, 0)
+    assert done["never_crawled"]["flags"] == ["failing"]
+    assert done["never_crawled"]["last_error"] == "not in the crawl's summary (invalid config?)"
+
+
+def test_a_restarted_daemon_leaves_a_seeded_run_to_its_workers(sqlite_url: str) -> None:
+    """Only the crawl runs of job runs the earlier daemon left open are closed as interrupted; a
+    seeded run's rows, which live workers are writing, stay as they are."""
+    marker, crawl = seed_night(sqlite_url, ["a", "b"])
+    crawling = worker_run(sqlite_url, marker, "a", "running")
+    engine = make_engine(sqlite_url)
+    runs = JobRuns(Archive(engine))
+    abandoned = runs.start("portal:c", ["c"])
+    orphan = Archive(engine).start_run("c", command=crawl_marker("portal:c", abandoned))
+    assert runs.close_abandoned() == 2
+    engine.dispose()
+    statuses = run_statuses(sqlite_url)
+    assert (statuses[crawl], statuses[crawling]) == ("running", "running")
+    assert (statuses[abandoned], statuses[orphan]) == ("interrupted", "interrupted")
