@@ -16,6 +16,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, select
 
+from crawler.extensions import SUMMARY_KEYS
 from storage.models import Run
 from tests.farm import running_farm
 from tests.scaleout.conftest import LEASE_TTL, Cluster, archive_snapshot, duplicate_fetches, finish
@@ -42,11 +43,17 @@ def test_workers_archive_equals_single_process_over_three_nights(cluster: Cluste
                 done = [finish(w) for w in workers]
                 manifest = farm.manifest()
             assert archive_snapshot(engine) == archive_snapshot(workspace.engine()), night
-            # The run's summary sums its workers: every portal once, crawled by whichever took it.
+            # The run's summary sums its workers: every portal once, with the summary of whichever
+            # worker crawled it; the archive's row of the run holds the same totals.
             assert run["portals"] == reference["portals"] == len(manifest["portals"])
-            assert sum(w["portals"] for w in done) <= run["portals"]
+            assert set(run["per_portal"]) == set(reference["per_portal"])
+            by_workers = [name for w in done for name in w["per_portal"]]
+            assert len(by_workers) == len(set(by_workers)) and set(by_workers) <= set(run["per_portal"])
+            assert all(run["per_portal"][name] == summary for w in done for name, summary in w["per_portal"].items())
             with engine.connect() as connection:
                 attempts = connection.scalars(select(Run.status).where(Run.portal.is_not(None))).all()
+                recorded = connection.scalar(select(Run.stats).where(Run.id == run["run_id"]))
+            assert recorded == {"portals": run["portals"], **{key: run[key] for key in SUMMARY_KEYS}}, recorded
             assert len(attempts) == run["portals"] * (night + 1) and "lost" not in attempts  # each portal crawled once
             for key in ("new_documents", "new_versions", "removed"):
                 assert run[key] == reference[key], (night, key, run, reference)
