@@ -7,18 +7,25 @@ be killed), writing a SQLite archive in the test's temporary directory.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import scrapy
+from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, create_engine
 
+from crawler.portals import Portal
 from crawler.sim.farm import night_date
+from crawler.spiderloader import spider_class
+from tests.farm import RunningFarm
 
 CRAWLER = str(Path(sys.executable).with_name("crawler"))
 CRAWL_TIMEOUT = 240
+FAMILY_LINE = re.compile(r'^family = "\w+"$', re.MULTILINE)
 
 
 def as_of(night: int) -> str:
@@ -66,3 +73,25 @@ class Workspace:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)
+
+
+def with_family(config: str, family: str | None) -> str:
+    """A portal config's TOML text with its ``family`` replaced (left as written when ``family`` is None)."""
+    return FAMILY_LINE.sub(f'family = "{family}"', config) if family else config
+
+
+def crawl_farm(farm: RunningFarm, root: Path, family: str | None, *names: str) -> tuple[Workspace, dict]:
+    """Crawl the farm's portals ``names`` (all without) into a workspace at ``root``, each with its
+    family as written or replaced by ``family``; the workspace and the crawl's summary."""
+    workspace = Workspace(root)
+    for path in farm.write_portals(workspace.portals_dir):
+        path.write_text(with_family(path.read_text(encoding="utf-8"), family), encoding="utf-8")
+    return workspace, workspace.crawl(*names)
+
+
+def idle_spider(portal: Portal) -> scrapy.Spider:
+    """``portal``'s spider on a crawler that is not started: its list readers need the crawler's settings."""
+    cls = spider_class(portal)
+    crawler = get_crawler(cls)
+    crawler.spider = cls.from_crawler(crawler)
+    return crawler.spider

@@ -9,19 +9,16 @@ holds and the categories its start URLs name.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.utils.test import get_crawler
 
 from crawler.portals import Portal, load_portal
-from crawler.spiderloader import spider_class
 from spiders.gkmlpt import api_pages, api_url, categories
-from tests.crawl.conftest import Workspace
+from tests.crawl.conftest import Workspace, crawl_farm, idle_spider
 from tests.crawl.evaluate import portal_score, score
 from tests.crawl.test_incremental_lists import fetched_lists
 from tests.crawl.test_portal_check import lists_read_wrong
@@ -43,23 +40,12 @@ def _gkmlpt_counties(farm: RunningFarm) -> list[dict]:
     return found
 
 
-def _crawl(farm: RunningFarm, root: Path, family: str | None, *names: str) -> tuple[Workspace, dict]:
-    """Crawl the portals ``names`` (all without), their family as written or replaced by ``family``."""
-    workspace = Workspace(root)
-    for path in farm.write_portals(workspace.portals_dir):
-        if family:
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(r'^family = "\w+"$', f'family = "{family}"', text, flags=re.MULTILINE),
-                            encoding="utf-8")
-    return workspace, workspace.crawl(*names)
-
-
 @pytest.mark.parametrize("family", [None, "generic"])
 def test_gkmlpt_portals_are_harvested_whole(farm: RunningFarm, tmp_path: Path, family: str | None) -> None:
     """With the gkmlpt template (the config as written), and with ``generic`` (which reads the
     catalog's API as it reads Hanweb's proxy): every report of the API's categories, nothing else."""
     counties = _gkmlpt_counties(farm)
-    workspace, summary = _crawl(farm, tmp_path, family, *(p["name"] for p in counties))
+    workspace, summary = crawl_farm(farm, tmp_path, family, *(p["name"] for p in counties))
     assert summary["errors"] == 0
     for portal in counties:
         result = portal_score(workspace.engine(), farm.manifest(), portal["name"])
@@ -69,7 +55,7 @@ def test_gkmlpt_portals_are_harvested_whole(farm: RunningFarm, tmp_path: Path, f
 
 
 def test_auto_harvests_every_portal_of_a_farm_with_gkmlpt(farm: RunningFarm, tmp_path: Path) -> None:
-    workspace, summary = _crawl(farm, tmp_path, "auto")
+    workspace, summary = crawl_farm(farm, tmp_path, "auto")
     manifest = farm.manifest()
     result = score(workspace.engine(), manifest)
     assert result.recall >= 0.99, sorted(result.missing)
@@ -89,14 +75,6 @@ def test_check_lists_the_catalog_and_its_api_pages_as_the_manifest_does(farm: Ru
     assert not wrong, "\n".join(wrong)
 
 
-def _spider(portal: Portal) -> scrapy.Spider:
-    """``portal``'s spider on a crawler that is not started (its readers need its settings)."""
-    cls = spider_class(portal)
-    crawler = get_crawler(cls)
-    crawler.spider = cls.from_crawler(crawler)
-    return crawler.spider
-
-
 def _config(farm: RunningFarm, tmp_path: Path) -> Portal:
     """The farm's gkmlpt county portal config."""
     farm.write_portals(tmp_path)
@@ -113,7 +91,7 @@ def test_the_api_is_paged_from_the_first_answers_total_up_to_max_pages(farm: Run
     def pages(portal: Portal, page: int) -> list[str]:
         url = api_url(api, "7", page, "140821")
         answer = TextResponse(url, body=body, encoding="utf-8", request=scrapy.Request(url))
-        requests = list(api_pages(_spider(portal), answer))
+        requests = list(api_pages(idle_spider(portal), answer))
         assert all(r.meta["gkmlpt"] and r.callback for r in requests)
         return [r.url for r in requests]
 
@@ -128,10 +106,10 @@ def test_categories_come_from_the_start_urls_else_from_the_catalogs_links(farm: 
     portal = _config(farm, tmp_path)
     catalog = portal.start_urls[0].split("#")[0]
     response = HtmlResponse(catalog, body=fetch(catalog).body, encoding="utf-8", request=scrapy.Request(catalog))
-    assert categories(_spider(portal), response) == [url.split("#")[1] for url in portal.start_urls]
+    assert categories(idle_spider(portal), response) == [url.split("#")[1] for url in portal.start_urls]
     bare = portal.model_copy(update={"start_urls": [catalog]})
     linked = response.xpath("//a[@data-id]/@data-id").getall()
-    assert linked and categories(_spider(bare), response) == linked
+    assert linked and categories(idle_spider(bare), response) == linked
 
 
 def test_a_new_report_behind_an_unchanged_catalog_is_found_on_a_night_without_sweep(tmp_path: Path) -> None:

@@ -19,15 +19,13 @@ from urllib.parse import quote
 import pytest
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 from w3lib.url import canonicalize_url
 
 from crawler.portals import load_portal
-from crawler.spiderloader import spider_class
 from spiders.auto import detect_family
 from storage.models import Document, Version
-from tests.crawl.conftest import Workspace
+from tests.crawl.conftest import Workspace, crawl_farm, idle_spider, with_family
 from tests.crawl.evaluate import Score, portal_score
 from tests.farm import RunningFarm, fetch, running_farm
 
@@ -59,27 +57,16 @@ def _variant_portals(manifest: dict, variant: str) -> list[str]:
     return [p["name"] for p in manifest["portals"] if variant in p["variants"] and p["kind"] == "county"]
 
 
-def _crawl(farm: RunningFarm, root: Path, family: str | None) -> tuple[Workspace, dict]:
-    """Crawl the whole farm, with the configs as written or with every family replaced by ``family``."""
-    workspace = Workspace(root)
-    for path in farm.write_portals(workspace.portals_dir):
-        if family:
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(r'^family = "\w+"$', f'family = "{family}"', text, flags=re.MULTILINE),
-                            encoding="utf-8")
-    return workspace, workspace.crawl()
-
-
 @pytest.fixture(scope="module")
 def own_family(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    workspace, summary = _crawl(farm, tmp_path_factory.mktemp("own"), None)
+    workspace, summary = crawl_farm(farm, tmp_path_factory.mktemp("own"), None)
     assert summary["errors"] == 0
     return workspace
 
 
 @pytest.fixture(scope="module")
 def generic_only(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    workspace, summary = _crawl(farm, tmp_path_factory.mktemp("generic"), "generic")
+    workspace, summary = crawl_farm(farm, tmp_path_factory.mktemp("generic"), "generic")
     assert summary["errors"] == 0
     return workspace
 
@@ -125,14 +112,6 @@ def test_the_articles_own_date_wins_over_the_list_date(own_family: Workspace, fa
         assert all(rows[url][1]["list_date"] not in (None, published) for url, published in expected.items())
 
 
-def _spider(config: Path) -> scrapy.Spider:
-    """The portal's own spider class, on a crawler that is not started (its readers need its settings)."""
-    cls = spider_class(load_portal(config))
-    crawler = get_crawler(cls)
-    crawler.spider = cls.from_crawler(crawler)
-    return crawler.spider
-
-
 def _response(page: dict, encoding: str) -> TextResponse:
     """A manifest list page fetched as the spider fetches it (POST search pages by POST)."""
     if page.get("method") == "POST":
@@ -153,7 +132,7 @@ def test_every_list_page_reads_as_the_manifest_lists_it(farm: RunningFarm, farm_
     """Items exactly (order too: no menu, footer or side-bar link), every announced further page, the family."""
     manifest = farm.manifest()
     for portal in manifest["portals"]:
-        spider = _spider(farm_portals / f"{portal['name']}.toml")
+        spider = idle_spider(load_portal(farm_portals / f"{portal['name']}.toml"))
         for page in portal["lists"]:
             response = _response(page, portal["encoding"])
             assert detect_family(response) == page["family"], page["url"]
@@ -174,8 +153,7 @@ def _crawl_portal(farm: RunningFarm, root: Path, portal: dict, start_urls: list[
     workspace.portals_dir.mkdir()
     text = farm.farm.portal_configs()[f"{portal['name']}.toml"]
     text = re.sub(r"^start_urls = .*$", "start_urls = " + json.dumps(start_urls), text, flags=re.MULTILINE)
-    if family:
-        text = re.sub(r'^family = "\w+"$', f'family = "{family}"', text, flags=re.MULTILINE)
+    text = with_family(text, family)
     if max_depth is not None:
         text = re.sub(r"^max_depth = \d+$", f"max_depth = {max_depth}", text, flags=re.MULTILINE)
     (workspace.portals_dir / f"{portal['name']}.toml").write_text(text, encoding="utf-8")
