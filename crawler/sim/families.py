@@ -357,8 +357,16 @@ class Hanweb(Family):
     def list_pages(self, column: Column, total: int) -> int:
         return 1
 
-    def unit_id(self, column: Column) -> str:
-        return str(int(column.base) % 1000000 + 100000)
+    def unit_id(self, column: Column, unit: int = 0) -> str:
+        return str(int(column.base) % 1000000 + 100000 + unit * 1000000)
+
+    def units(self, column: Column, items: Sequence[ListItem]) -> list[Sequence[ListItem]]:
+        """The column's items by unit (data store) of its page: one unit, or in variant 4 two —
+        the newest third and the rest, each with its own proxy query and its own total."""
+        if column.variant != 4:
+            return [items]
+        cut = -(-len(items) // 3)
+        return [items[:cut], items[cut:]]
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         return f"/art/{published.year}/{published.month}/{published.day}/art_{column.base}_{docid}.html"
@@ -377,31 +385,30 @@ class Hanweb(Family):
 
     proxy = "/module/web/jpage/dataproxy.jsp"
 
-    def proxy_page(self, column: Column, site: SiteInfo, page: int) -> str:
-        """Proxy page ``page`` (1-based) of ``column`` as a spider asks for it from ``<nextgroup>``."""
-        return f"{self.proxy}?page={page}&{self.proxy_query(column, site)}"
+    def proxy_page(self, column: Column, site: SiteInfo, page: int, unit: int = 0) -> str:
+        """Proxy page ``page`` (1-based) of ``column``'s ``unit`` as a spider asks for it from ``<nextgroup>``."""
+        return f"{self.proxy}?page={page}&{self.proxy_query(column, site, unit)}"
 
     def announced(self, site, column, page, pages, total):
-        """The column page announces the proxy's pages (``<nextgroup>`` and the total in its script)."""
-        return [self.proxy_page(column, site, k) for k in range(1, -(-total // self.per_page) + 1)]
+        """The column page announces the proxy's pages of each unit (``<nextgroup>`` and the unit's total in its script)."""
+        return [url for unit, size in enumerate(self.unit_sizes(column, total)) for url in self.unit_pages(column, site, unit, size)]
 
-    def proxy_query(self, column: Column, site: SiteInfo) -> str:
+    def unit_sizes(self, column: Column, total: int) -> list[int]:
+        """How many of ``total`` items each unit of the column's page holds (see :meth:`units`)."""
+        return [len(part) for part in self.units(column, range(total))]
+
+    def unit_pages(self, column: Column, site: SiteInfo, unit: int, size: int) -> list[str]:
+        """The proxy pages of a unit of ``size`` items."""
+        return [self.proxy_page(column, site, k, unit) for k in range(1, -(-size // self.per_page) + 1)]
+
+    def proxy_query(self, column: Column, site: SiteInfo, unit: int = 0) -> str:
         return (
             f"col=1&appid=1&webid={column.base[-4:]}&path=%2F&columnid={column.base}&sourceContentType=1"
-            f"&unitid={self.unit_id(column)}&permissiontype=0"
+            f"&unitid={self.unit_id(column, unit)}&permissiontype=0"
         )
 
     def render_list(self, site, column, columns, items, page, pages, total, offsite, side=""):
-        first = items[: self.per_page]
-        unit = self.unit_id(column)
-        datastore = (
-            f'<div id="{unit}"><script type="text/xml"><datastore>'
-            f'<nextgroup><![CDATA[<a href="{self.proxy_page(column, site, 1)}"></a>]]>'
-            f"</nextgroup><recordset>{''.join(self.record(i, column, site) for i in first)}</recordset></datastore></script>"
-            f"<script>var totalRecord={total}; var perPage={self.per_page};"
-            f" $.jpage({{dataStore: '{unit}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
-            f" totalRecord: {total}, groupSize: 3}});</script></div>"
-        )
+        datastore = "".join(self._datastore(site, column, unit, part) for unit, part in enumerate(self.units(column, items)))
         body = (
             '<div class="main">'
             + chrome.breadcrumb([(self.list_path(column, 0), column.name)], label="您所在的位置：")
@@ -410,6 +417,19 @@ class Hanweb(Family):
         )
         metas = [*self._list_metas(site, column), ("Generator", "大汉版通")]
         return self.page(site, f"{column.name} {site.name}", metas, body, offsite, columns, 1)
+
+    def _datastore(self, site: SiteInfo, column: Column, unit: int, items: Sequence[ListItem]) -> str:
+        """One unit of a column page: its first records, its ``<nextgroup>`` and its own total in its script."""
+        ident, total = self.unit_id(column, unit), len(items)
+        return (
+            f'<div id="{ident}"><script type="text/xml"><datastore>'
+            f'<nextgroup><![CDATA[<a href="{self.proxy_page(column, site, 1, unit)}"></a>]]>'
+            f"</nextgroup><recordset>{''.join(self.record(i, column, site) for i in items[:self.per_page])}</recordset>"
+            f"</datastore></script>"
+            f"<script>var totalRecord={total}; var perPage={self.per_page};"
+            f" $.jpage({{dataStore: '{ident}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
+            f" totalRecord: {total}, groupSize: 3}});</script></div>"
+        )
 
     def render_proxy(self, site: SiteInfo, column: Column, items: Sequence[ListItem], total: int, per_page: int) -> str:
         """The data proxy's answer: records start..end of the column as XML."""

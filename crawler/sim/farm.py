@@ -51,7 +51,8 @@ ENCODING_PROFILES = (
 # 0 textbook; 1 TRS pager renamed createPage(), Hanweb dates in <b>, .shtml prefix "xlist";
 # 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links, .shtml "common_list";
 # 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
-# 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager (others textbook).
+# 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager; Hanweb pages with two
+#   units (data stores), each with its own proxy query and total; .shtml textbook.
 LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {}, {})
 # Portal-level variants (docs/simulator.md "List-page variants"): name and the families it is put on.
 # Within every block of VARIANT_BLOCK county portals each goes to one portal of a fitting family,
@@ -74,6 +75,7 @@ VARIANT_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     ("hanweb", 1): ("hanweb_dates_in_b",),
     ("hanweb", 2): ("hanweb_absolute_links",),
     ("hanweb", 3): ("hanweb_jsonp",),
+    ("hanweb", 4): ("hanweb_several_units",),
     ("shtml", 1): ("six_arg_pager_prefix",),
     ("shtml", 2): ("six_arg_pager_prefix",),
     ("shtml", 3): ("short_list_dates",),

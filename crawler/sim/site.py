@@ -157,14 +157,20 @@ class PortalSite:
                 chunk = items[page * fam.per_page:(page + 1) * fam.per_page] if pages > 1 else items
                 path = fam.list_page_path(column, page, pages).split("#")[0]
                 self.routes[path] = _Route("page", self._list_renderer(n, chunk, page, pages, len(items)), changed)
-                shown = chunk[:fam.per_page] if isinstance(fam, Hanweb) else [] if isinstance(fam, Gkmlpt) else chunk
+                shown = ([i for part in fam.units(column, chunk) for i in part[:fam.per_page]] if isinstance(fam, Hanweb)
+                         else [] if isinstance(fam, Gkmlpt) else chunk)
                 if is_search(fam):
                     shown = chunk[:fam.search_size * fam.static_groups]
                 siblings = [self.plan.columns[k] for k in column.aggregates]
                 self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items))
                                + [fam.list_path(c, 0) for c in siblings], family=self._list_family())
-            if isinstance(fam, (Hanweb, Gkmlpt)) or is_search(fam):
-                # Data pages (proxy, API, POST search), one per announced URL: the k-th holds the k-th slice.
+            if isinstance(fam, Hanweb):
+                # Proxy pages, one per announced URL: the k-th of a unit holds the unit's k-th slice.
+                for unit, part in enumerate(fam.units(column, items)):
+                    for k, url in enumerate(fam.unit_pages(column, self.site, unit, len(part)), start=1):
+                        self._add_list(url, part[(k - 1) * fam.per_page:k * fam.per_page], [])
+            elif isinstance(fam, Gkmlpt) or is_search(fam):
+                # Data pages (API, POST search), one per announced URL: the k-th holds the k-th slice.
                 size = fam.search_size if is_search(fam) else fam.per_page
                 for url in fam.announced(self.site, column, 0, pages, len(items)):
                     k = int(parse_qs(urlsplit(url).query)["page"][0])
@@ -453,7 +459,9 @@ class PortalSite:
         if column is None:
             return Reply(200, {"Content-Type": "text/xml;charset=UTF-8"},
                          b'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>0</totalrecord></datastore>')
-        items = self._column_items(column)
+        own = self.plan.columns[column]
+        units = self.family.units(own, self._column_items(column))
+        items = next((part for k, part in enumerate(units) if self.family.unit_id(own, k) == args.get("unitid")), units[0])
         per_page = _int(args.get("perpage"), self.family.per_page)
         if "startrecord" in args:
             start = max(1, _int(args.get("startrecord"), 1))

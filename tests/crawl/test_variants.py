@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import scrapy
@@ -34,7 +34,7 @@ from tests.farm import RunningFarm, fetch, running_farm
 VARIANTS = (
     "trs_dongjing_post_search", "aspnet_script_pages", "reverse_hidden_pager", "overlapping_columns",
     "aggregated_column", "auto_config", "renamed_pager", "six_arg_pager_prefix", "hanweb_jsonp",
-    "hanweb_dates_in_b", "hanweb_absolute_links", "short_list_dates", "uppercase_next_line_markup",
+    "hanweb_dates_in_b", "hanweb_absolute_links", "hanweb_several_units", "short_list_dates", "uppercase_next_line_markup",
     "countpage_variables", "trs_dongjing", "list_dates_disagree",
 )
 
@@ -98,6 +98,39 @@ def test_variant_portals_are_harvested_whole_by_generic_alone(generic_only: Work
         result = portal_score(generic_only.engine(), manifest, portal)
         assert result.recall >= 0.99, (portal, sorted(result.missing))
         assert result.precision >= 0.99, (portal, sorted(result.extra))
+
+
+def _late_unit_items(portal: dict) -> set[str]:
+    """Items of a Hanweb page's later units that sit on proxy pages past the first unit's page count:
+    what a reader loses if it takes the page's first total (``totalRecord``) for every unit."""
+    pages = {page["url"]: page for page in portal["lists"]}
+    late: set[str] = set()
+    for page in portal["lists"]:
+        units: dict[str, list[str]] = {}
+        for url in page["next"]:
+            units.setdefault(parse_qs(urlsplit(url).query).get("unitid", [""])[0], []).append(url)
+        counts = [len(urls) for urls in units.values()]
+        for urls in list(units.values())[1:]:
+            late |= {item for url in urls[counts[0]:] for item in pages[url]["items"]}
+    return late
+
+
+@pytest.mark.parametrize("family", [None, "generic"])
+def test_every_unit_of_a_hanweb_page_is_read_to_its_last_proxy_page(tmp_path: Path, family: str | None) -> None:
+    """A Hanweb column page with two units (data stores), each with its own proxy query and total.
+    In seed 2 a report sits on the second unit's proxy pages past the first unit's count, so a
+    reader that takes one total for the whole page loses it; the family template and generic
+    alone must both harvest the portal whole."""
+    with running_farm(portals=4, seed=2) as farm:
+        manifest = farm.manifest()
+        (portal,) = [p for p in manifest["portals"] if "hanweb_several_units" in p["variants"]]
+        reports = {r["url"] for r in manifest["reports"] if r["portal"] == portal["name"]}
+        assert _late_unit_items(portal) & reports, "the farm no longer puts a report where one total loses it"
+        workspace, summary = crawl_farm(farm, tmp_path, family, portal["name"])
+        result = portal_score(workspace.engine(), manifest, portal["name"])
+    assert summary["errors"] == 0
+    assert result.recall >= 0.99, sorted(result.missing)
+    assert result.precision >= 0.99, sorted(result.extra)
 
 
 def test_the_articles_own_date_wins_over_the_list_date(own_family: Workspace, farm: RunningFarm) -> None:

@@ -78,14 +78,24 @@ def list_articles(family: str, start_url: str, encoding: str) -> tuple[list[str]
 
 
 def _hanweb_articles(start_url: str, encoding: str) -> tuple[list[str], int]:
+    """Every unit (data store) of the column page, each walked through the proxy by its own ``unitid``."""
     tree = page(start_url, encoding)
-    store = lxml.etree.fromstring(tree.xpath("//script[@type='text/xml']")[0].text.encode("utf-8"))
+    links: list[str] = []
+    requests = 1
+    for script in tree.xpath("//script[@type='text/xml']"):
+        unit, asked = _hanweb_unit(start_url, lxml.etree.fromstring(script.text.encode("utf-8")))
+        links += unit
+        requests += asked
+    return links, requests
+
+
+def _hanweb_unit(start_url: str, store: lxml.etree._Element) -> tuple[list[str], int]:
     embedded = _record_links(store, start_url)
     proxy_link = lxml.html.fragment_fromstring(store.findtext("nextgroup")).get("href")
     proxy = urlsplit(urljoin(start_url, proxy_link))
     params = dict(parse_qsl(proxy.query))
     params.pop("page", None)
-    per_page, start, requests = 5, 1, 1
+    per_page, start, requests = 5, 1, 0
     links: list[str] = []
     while True:
         query = urlencode({**params, "startrecord": start, "endrecord": start + 3 * per_page - 1, "perpage": per_page})

@@ -163,3 +163,29 @@ def _records(datastore: str) -> str:
 
 def _raw_hrefs(url: str, encoding: str) -> list[str]:
     return [a.get("href") or "" for a in _tree(url, encoding).xpath("//a")]
+
+
+def test_hanweb_pages_with_several_units_page_each_unit_by_its_own_total(farm: RunningFarm) -> None:
+    """Two data stores on one column page: each links its own ``unitid`` and states its own total,
+    and the proxy serves each unit's records (and total) apart; the page's items are both units' first records."""
+    manifest = farm.manifest()
+    portal = _portal(manifest, "hanweb_several_units")
+    pages = {page["url"]: page for page in portal["lists"]}
+    column = next(p for p in portal["lists"] if "/col/col" in p["url"] and len(p["next"]) >= 3)
+    tree = _tree(column["url"], portal["encoding"])
+    units = tree.xpath("//div[script[@type='text/xml']]")
+    assert len(units) == 2
+    totals, firsts = [], []
+    for unit in units:
+        store = lxml.etree.fromstring(unit.xpath("string(script[@type='text/xml'])").encode())
+        nextgroup = urljoin(column["url"], lxml.html.fragment_fromstring(store.findtext("nextgroup")).get("href"))
+        assert f"unitid={unit.get('id')}&" in nextgroup and f"dataStore: '{unit.get('id')}'" in unit.text_content()
+        total = int(unit.text_content().split("var totalRecord=")[1].split(";")[0])
+        served = [url for url in column["next"] if f"unitid={unit.get('id')}&" in url]
+        assert served[0] == nextgroup and sum(len(pages[url]["items"]) for url in served) == total
+        proxy = lxml.etree.fromstring(fetch(nextgroup).body)
+        assert int(proxy.findtext("totalrecord")) == total
+        totals.append(total)
+        firsts += _targets(lxml.html.fragment_fromstring(_records(lxml.etree.tostring(store).decode()),
+                                                         create_parent="div"), ".//a", column["url"])
+    assert totals[0] != totals[1] and firsts == column["items"]
