@@ -23,6 +23,8 @@ from sqlalchemy import select
 from w3lib.url import canonicalize_url
 
 from crawler.portals import load_portal
+from crawler.sim.farm import PORTAL_VARIANTS, VARIANT_NAMES
+from crawler.sim.templates import TEMPLATES
 from spiders.auto import detect_family
 from storage.models import Document, Version
 from tests.crawl.conftest import Workspace, crawl_farm, idle_spider, with_family
@@ -73,6 +75,9 @@ def generic_only(farm: RunningFarm, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def test_the_farm_carries_every_variant(farm: RunningFarm) -> None:
+    known = {name for names in VARIANT_NAMES.values() for name in names} | {name for name, _ in PORTAL_VARIANTS}
+    known |= {name for _, _, extra in TEMPLATES.values() for name in extra}
+    assert set(VARIANTS) == known, "VARIANTS must name every variant the farm serves"
     manifest = farm.manifest()
     for variant in VARIANTS:
         assert _variant_portals(manifest, variant), variant
