@@ -38,7 +38,7 @@ def test_no_portal_sees_more_than_its_concurrency_and_status_shows_workers(clust
         seeder = cluster.seed(0, "--parallel", "3")
         cluster.wait_for_run()
         workers = [cluster.worker(f"w{i}", "--parallel", "3") for i in (1, 2)]
-        live = _status_while_crawling(cluster)
+        live, readable = _status_while_crawling(cluster)
         finish(seeder)
         for worker in workers:
             finish(worker)
@@ -54,23 +54,32 @@ def test_no_portal_sees_more_than_its_concurrency_and_status_shows_workers(clust
     assert len(live["workers"]) >= 2 and crawling
     assert all(":" in worker and "heartbeat" in record for worker, record in live["workers"].items())
     assert set(live["crawling"]) >= crawling - {""}
+    # The readable status says the same for people: the run, and a table of its workers.
+    assert f"distributed run {live['run_id']}" in readable and "worker(s)" in readable, readable
+    assert f"of {live['seeded']} portals done" in readable, readable
+    assert any(worker in readable for worker in live["workers"]), readable
     assert after["distributed"] is None  # the run is finished: nothing current
 
 
-def _status(cluster: Cluster) -> dict:
+def _status(cluster: Cluster, as_json: bool = True) -> dict | str:
+    """``crawler status --redis``: its JSON, or (``as_json`` false) its readable text."""
     result = CliRunner().invoke(main, ["status", "--db", cluster.db_url, "--redis", REDIS_URL, "--redis-prefix",
-                                       cluster.prefix, "--portals-dir", str(cluster.workspace.portals_dir), "--json"])
+                                       cluster.prefix, "--portals-dir", str(cluster.workspace.portals_dir),
+                                       *(["--json"] if as_json else [])], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.output) if as_json else result.output
 
 
-def _status_while_crawling(cluster: Cluster, timeout: float = 60) -> dict:
-    """``crawler status --json``'s distributed run once two workers are crawling portals."""
+def _status_while_crawling(cluster: Cluster, timeout: float = 60) -> tuple[dict, str]:
+    """``crawler status``'s distributed run (``--json``) once two workers are crawling portals,
+    and the readable status taken right after, while the run is still on."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = _status(cluster)["distributed"]
         busy = [w for w in (run or {}).get("workers", {}).values() if w["portals"]]
         if run and len(run["workers"]) >= 2 and busy:
-            return run
+            readable = _status(cluster, as_json=False)
+            if "distributed run" in readable:
+                return run, readable
         time.sleep(0.1)
     raise AssertionError("crawler status never showed two workers of a live run")
