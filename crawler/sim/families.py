@@ -152,6 +152,10 @@ class Family:
         its pager's other pages. The manifest's ``lists[].next`` is made of these."""
         return [self.list_page_path(column, p, pages) for p in range(pages) if p != page]
 
+    def fingerprinted(self, column: Column) -> bool:
+        """Whether ``column``'s list pages carry the family's fingerprints (``auto`` can tell the family)."""
+        return True
+
     def list_page_path(self, column: Column, page: int, pages: int) -> str:
         """Path of list page ``page`` of ``pages``: :meth:`list_path`, unless pages are numbered from the end."""
         return self.list_path(column, page)
@@ -477,8 +481,14 @@ class Shtml(Family):
         return f"/{self.site_dir}/c{100100 + (ident % 800) * 3 + index}/"
 
     def list_path(self, column: Column, page: int) -> str:
+        if column.variant == 4:  # pages named like news-list-N.html, linked only by their numbers
+            return f"{column.base}list-{page + 1}.html"
         stem = column.list_name or "xxgk_list"
         return f"{column.base}{stem}.shtml" if page == 0 else f"{column.base}{stem}_{page + 1}.shtml"
+
+    def fingerprinted(self, column: Column) -> bool:
+        """Variant 4's lists have no pager call, so nothing on them names the platform."""
+        return column.variant != 4
 
     def article_path(self, column: Column, published: date, docid: int, hexid: str) -> str:
         return f"{column.base}{published:%Y%m}/{hexid}.shtml"
@@ -495,7 +505,7 @@ class Shtml(Family):
             for i in items
         )
         stem = column.list_name or "xxgk_list"
-        pager = (
+        pager = self._numbered_pager(column, page, pages) if column.variant == 4 else (
             '<div id="page_div"></div><script>'
             f"createPageHTML('page_div', {pages}, {page + 1}, '{stem}', 'shtml', {total});</script>"
         )
@@ -506,6 +516,14 @@ class Shtml(Family):
             + f'<div class="pageList"><ul class="pageList newsList">{lis}</ul>{pager}</div></div>'
         )
         return self.page(site, f"{column.name}-{site.name}", self._list_metas(site, column), body, offsite, columns, 2)
+
+    def _numbered_pager(self, column: Column, page: int, pages: int) -> str:
+        """Variant 4's pager: the page numbers, the current one unlinked; no next link, no script."""
+        if pages <= 1:
+            return ""
+        links = [f"<span>{n + 1}</span>" if n == page else
+                 f'<a href="{escape(self.list_path(column, n).rsplit("/", 1)[-1])}">{n + 1}</a>' for n in range(pages)]
+        return '<div class="pagination">' + " ".join(links) + "</div>"
 
     def render_article(self, site, article, ctx):
         pages = _body_pages(article, max(1, len(ctx.page_paths)))

@@ -52,7 +52,8 @@ ENCODING_PROFILES = (
 # 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links, .shtml "common_list";
 # 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
 # 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager; Hanweb pages with two
-#   units (data stores), each with its own proxy query and total; .shtml textbook.
+#   units (data stores), each with its own proxy query and total; .shtml pages list-N.html linked
+#   only by their numbers (no pager call, no next link).
 LIST_VARIANTS: tuple[dict[str, str], ...] = ({}, {"shtml": "xlist"}, {"trs": "list", "shtml": "common_list"}, {}, {})
 # Portal-level variants (docs/simulator.md "List-page variants"): name and the families it is put on.
 # Within every block of VARIANT_BLOCK county portals each goes to one portal of a fitting family,
@@ -79,6 +80,7 @@ VARIANT_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     ("shtml", 1): ("six_arg_pager_prefix",),
     ("shtml", 2): ("six_arg_pager_prefix",),
     ("shtml", 3): ("short_list_dates",),
+    ("shtml", 4): ("numbered_page_links",),
 }
 _PROVINCE_ABBR = {
     "北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from crawler.sim import chrome, documents
 from crawler.sim.faults import BURST, HUGE_BYTES, PAGE_FAULTS, SLOW_SECONDS
-from crawler.sim.families import Gkmlpt, Hanweb, ListItem, PageContext
+from crawler.sim.families import Column, Gkmlpt, Hanweb, ListItem, PageContext
 from crawler.sim.model import REPORT, Entry
 from crawler.sim.templates import SEARCH_PATH, is_search
 
@@ -163,7 +163,7 @@ class PortalSite:
                     shown = chunk[:fam.search_size * fam.static_groups]
                 siblings = [self.plan.columns[k] for k in column.aggregates]
                 self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items))
-                               + [fam.list_path(c, 0) for c in siblings], family=self._list_family())
+                               + [fam.list_path(c, 0) for c in siblings], family=self._list_family(column))
             if isinstance(fam, Hanweb):
                 # Proxy pages, one per announced URL: the k-th of a unit holds the unit's k-th slice.
                 for unit, part in enumerate(fam.units(column, items)):
@@ -206,9 +206,12 @@ class PortalSite:
         if "redirect_loop" in self.faults:
             self.routes["/redirect/b.html"] = _Route("fault", target="redirect_loop")
 
-    def _list_family(self) -> str:
-        """The family a list page's fingerprints show: a foreign list template's pages show none."""
-        return "generic" if getattr(self.family, "foreign", False) else self.plan.spec.family
+    def _list_family(self, column: Column) -> str:
+        """The family a list page's fingerprints show: a foreign list template's pages show none,
+        nor do the family's own lists in a variant without its markers."""
+        if getattr(self.family, "foreign", False) or not self.family.fingerprinted(column):
+            return "generic"
+        return self.plan.spec.family
 
     def _add_list(self, url: str, items: list[ListItem], announced: list[str], method: str = "GET",
                   family: str = "") -> None:

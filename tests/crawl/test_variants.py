@@ -38,7 +38,7 @@ VARIANTS = (
     "trs_dongjing_post_search", "aspnet_script_pages", "reverse_hidden_pager", "overlapping_columns",
     "aggregated_column", "auto_config", "renamed_pager", "six_arg_pager_prefix", "hanweb_jsonp",
     "hanweb_dates_in_b", "hanweb_absolute_links", "hanweb_several_units", "short_list_dates", "uppercase_next_line_markup",
-    "countpage_variables", "trs_dongjing", "list_dates_disagree",
+    "countpage_variables", "trs_dongjing", "list_dates_disagree", "numbered_page_links",
 )
 
 

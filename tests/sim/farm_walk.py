@@ -68,9 +68,11 @@ def list_articles(family: str, start_url: str, encoding: str) -> tuple[list[str]
         if hidden:
             return hidden, 1
     else:
-        match = _SHTML_PAGER.search(scripts)
-        count, name, ext = int(match.group(1)), match.group(3), match.group(4)
-        urls = [urljoin(start_url, f"{name}_{i}.{ext}") for i in range(2, count + 1)]
+        if match := _SHTML_PAGER.search(scripts):
+            count, name, ext = int(match.group(1)), match.group(3), match.group(4)
+            urls = [urljoin(start_url, f"{name}_{i}.{ext}") for i in range(2, count + 1)]
+        else:  # no pager call: the pages are linked by their numbers only
+            urls = [urljoin(start_url, a.get("href")) for a in tree.xpath("//div[@class='pagination']/a[@href]")]
         selector = "//ul[contains(@class, 'newsList')]/li/a[@href]"
     pages += [page(url, encoding) for url in urls]
     links = [urljoin(p.base_url, a.get("href")) for p in pages for a in p.xpath(selector)]

@@ -7,6 +7,7 @@ spiders against the same manifest).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from urllib.parse import urljoin
 
@@ -16,7 +17,7 @@ import pytest
 
 from crawler.sim import Farm
 from crawler.sim.farm import PORTAL_VARIANTS, VARIANT_BLOCK
-from tests.farm import RunningFarm, fetch
+from tests.farm import RunningFarm, fetch, running_farm
 
 POST_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -189,3 +190,21 @@ def test_hanweb_pages_with_several_units_page_each_unit_by_its_own_total(farm: R
         firsts += _targets(lxml.html.fragment_fromstring(_records(lxml.etree.tostring(store).decode()),
                                                          create_parent="div"), ".//a", column["url"])
     assert totals[0] != totals[1] and firsts == column["items"]
+
+
+def test_numbered_page_links_are_the_only_way_to_later_pages() -> None:
+    """``list-N.html`` pages linked by their numbers alone: no pager call, no next or last link,
+    no platform fingerprint (the manifest reads them as ``generic``). The session farm has the
+    variant on a city portal only (one page a column), so a farm of 15 serves it here."""
+    with running_farm(portals=15, seed=1) as farm:
+        portal = _portal({"portals": [p for p in farm.manifest()["portals"] if p["kind"] == "county"]},
+                         "numbered_page_links")
+        assert [p for p in portal["lists"] if p["next"]]
+        for page in portal["lists"]:
+            assert page["family"] == "generic" and re.search(r"/list-\d+\.html$", page["url"])
+            tree = _tree(page["url"], portal["encoding"])
+            assert "createPageHTML" not in " ".join(tree.xpath("//script/text()"))
+            numbered = tree.xpath("//div[@class='pagination']/a")
+            assert [urljoin(page["url"], a.get("href")) for a in numbered] == page["next"]
+            assert all(a.text_content().isdigit() for a in numbered)
+            assert not [a for a in tree.xpath("//a") if a.text_content().strip() in ("下一页", "末页", "尾页")]
