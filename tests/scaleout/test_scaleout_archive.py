@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import time
+from collections import Counter
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -94,6 +95,36 @@ def test_worker_killed_mid_run_loses_nothing(cluster: Cluster) -> None:
             lost = set(connection.scalars(select(Run.portal).where(Run.status == "lost")))
         # The killed worker's attempts are closed as lost by the worker that took them over.
         assert lost and lost <= held
+    finally:
+        engine.dispose()
+
+
+def test_worker_stopped_mid_run_gives_its_portals_back(cluster: Cluster) -> None:
+    """A worker taken out of service (SIGTERM, as ``systemctl stop``) mid-run puts the portals it
+    was crawling back in the run: another worker crawls them afresh, nothing is lost or doubled."""
+    workspace = cluster.workspace
+    engine = create_engine(cluster.db_url)
+    try:
+        with running_farm(night=0, **FARM) as farm:
+            farm.write_portals(workspace.portals_dir)
+            workspace.crawl(night=0)
+            seeder = cluster.seed(0, "--parallel", "1")
+            run_id = cluster.wait_for_run()
+            leaving = cluster.worker("leaving", "--parallel", "2", "--set", "DOWNLOAD_DELAY=0.5",
+                                     "--set", "AUTOTHROTTLE_ENABLED=false")
+            held = _wait_until_fetching(cluster, run_id, leaving.pid)
+            leaving.send_signal(signal.SIGTERM)
+            gone = finish(leaving)
+            run = finish(seeder)
+        assert gone["stopped"] and not set(gone["per_portal"]) & held  # it finished none of the portals it gave back
+        assert not run["stopped"] and set(run["per_portal"]) == {p["name"] for p in farm.manifest()["portals"]}
+        assert archive_snapshot(engine) == archive_snapshot(workspace.engine())
+        assert not duplicate_fetches(engine)
+        with engine.connect() as connection:
+            attempts = connection.execute(select(Run.portal, Run.status).where(Run.portal.is_not(None))).all()
+        assert "lost" not in {status for _, status in attempts}  # a graceful stop loses nothing
+        tries = Counter(portal for portal, _ in attempts if portal in held)
+        assert set(tries) == held and min(tries.values()) >= 2, tries  # given back, then crawled afresh
     finally:
         engine.dispose()
 
