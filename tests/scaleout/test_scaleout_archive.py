@@ -1,4 +1,4 @@
-"""A distributed crawl leaves the archive a single-process crawl leaves, also when a worker is killed -9.
+"""A distributed crawl leaves the archive a single-process crawl leaves, also when a worker is killed -9 or stopped.
 
 Each night of the farm is crawled twice: by one ``crawler crawl`` process into SQLite (the
 reference), and by a ``crawler crawl --redis`` seeder plus ``crawler worker`` processes into
