@@ -192,17 +192,14 @@ class ArchiveRun:
         portal = getattr(spider, "portal", None)
         if self.archive is None or portal is None:
             return
-        self.archive.upsert_portal(
+        self.run_id, self.previous_status = self.archive.open_portal_run(
             portal.name,
-            when=self.now(),
             title=portal.title,
             family=portal.family,
             region_code=portal.region.code,
             config=portal.model_dump(mode="json"),
-        )
-        self.previous_status = self.archive.last_run_status(portal.name)
-        self.run_id = self.archive.start_run(
-            portal=portal.name, command=self.crawler.settings.get("CRAWL_COMMAND"), started_at=self.now()
+            command=self.crawler.settings.get("CRAWL_COMMAND"),
+            started_at=self.now(),
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

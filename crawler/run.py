@@ -175,22 +175,22 @@ def run_portals(
 
     semaphore = DeferredSemaphore(max(1, parallel))
     started: list[str] = []
-    watchers: dict[str, _Watcher] = {}
+    watchers: dict[str, PortalWatcher] = {}
 
     def crawl_one(portal: Portal) -> Any:
         if result.stopped:
             return None  # Ctrl-C: the portals not started yet are left for the next run
         crawler = PortalCrawler(spider_class(portal, custom), settings, init_reactor=not started)
         started.append(portal.name)
-        _Watcher(crawler, portal.name, progress, result, watchers)
+        PortalWatcher(crawler, portal.name, progress, result, watchers)
         progress.portal_started(portal.name)
         deferred = process.crawl(crawler)
-        deferred.addErrback(_crawl_failed, portal.name, result, progress)
+        deferred.addErrback(record_crawl_failure, portal.name, result, progress)
         return deferred
 
     def crawl_phase(_: Any, phase: list[Portal]) -> Any:
         return DeferredList(
-            [semaphore.run(crawl_one, p).addErrback(_crawl_failed, p.name, result, progress) for p in phase],
+            [semaphore.run(crawl_one, p).addErrback(record_crawl_failure, p.name, result, progress) for p in phase],
             consumeErrors=True,
         )
 
@@ -199,7 +199,7 @@ def run_portals(
     for phase in phases(portals):
         crawls.addCallback(crawl_phase, phase)
     crawls.addBoth(lambda _: done.append(True))
-    crawls.addBoth(_stop_reactor)
+    crawls.addBoth(stop_reactor)
     status = "failed"
     try:
         if not done:
@@ -258,21 +258,28 @@ def portal_level(code: str) -> int:
     return 1 if code.endswith("00") else 0
 
 
-class _Watcher:
-    """Relays one crawler's signals to the progress hooks and keeps its summary at the end.
+class PortalWatcher:
+    """Relays one portal crawler's signals to the progress hooks and keeps its summary at the end.
 
-    Scrapy holds signal receivers weakly, so the watchers are kept alive by ``run_portals``
-    until their crawler closes, then let go (a finished crawler's memory is freed).
+    Used by :func:`run_portals` and by the scale-out worker, whose portals are crawlers of the
+    same kind. Scrapy holds signal receivers weakly, so the watchers are kept alive in
+    ``live`` (by portal name) until their crawler closes, then let go (a finished crawler's
+    memory is freed). A hook the front end does not override (``crawler crawl --json`` has
+    none) is not connected: each connected signal costs a dispatch per page or item.
     """
 
     def __init__(self, crawler: Crawler, name: str, progress: Progress, result: CrawlResult, live: dict) -> None:
         self.crawler, self.name, self.progress, self.result, self.live = crawler, name, progress, result, live
         live[name] = self
-        crawler.signals.connect(self.response_received, signal=signals.response_received)
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        for hook, receiver, signal in (
+            ("page_fetched", self.response_received, signals.response_received),
+            ("item_scraped", self.item_scraped, signals.item_scraped),
+            ("item_dropped", self.item_dropped, signals.item_dropped),
+            ("list_parsed", self.list_parsed, list_parsed),
+        ):
+            if getattr(type(progress), hook) is not getattr(Progress, hook):
+                crawler.signals.connect(receiver, signal=signal)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.list_parsed, signal=list_parsed)
 
     def response_received(self, response: Any, request: Any, spider: Any) -> None:
         self.progress.page_fetched(self.name, len(response.body))
@@ -308,8 +315,10 @@ class _Watcher:
         self.live.pop(self.name, None)
 
 
-def _crawl_failed(failure: Any, name: str, result: CrawlResult, progress: Progress) -> None:
-    """A crawler that could not run at all (bad settings, archive unreachable): recorded, others go on."""
+def record_crawl_failure(failure: Any, name: str, result: CrawlResult, progress: Progress) -> None:
+    """Errback of a portal's crawl: a crawler that could not run at all (bad settings, archive
+    unreachable) gets a ``failed`` summary in ``result`` (unless its spider closed with one),
+    and the other portals go on."""
     logger.error("portal %s: crawl failed: %s", name, failure.getErrorMessage())
     if name in result.portals:
         return
@@ -320,7 +329,8 @@ def _crawl_failed(failure: Any, name: str, result: CrawlResult, progress: Progre
     progress.portal_finished(name, summary)
 
 
-def _stop_reactor(_: Any) -> None:
+def stop_reactor(_: Any = None) -> None:
+    """Stop the reactor if it runs: the end of a crawl process's work (a callback, hence the ignored argument)."""
     from twisted.internet import reactor
 
     if reactor.running:

@@ -21,7 +21,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -33,6 +33,9 @@ from crawler.items import ReportGone, ReportNotModified, ReportPage
 from crawler.middlewares import header, sweeps_lists
 from crawler.portals import Portal, host_allowed
 from crawler.signals import list_parsed
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ _COUNT_PAGE_VAR = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
 # Link texts of "next page" and "last page" controls.
+_ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::p][1]"
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
 # Pages that are lists, not articles, whatever their link text says: index/Index_N, *list_N and
 # news-list-{col}-{N} in any page extension, Hanweb columns, directories.
@@ -89,7 +93,22 @@ def select(response: TextResponse | scrapy.Selector, query: str) -> scrapy.selec
 
 def text_of(node: scrapy.Selector) -> str:
     """The visible text of a node, whitespace collapsed."""
-    return " ".join(" ".join(node.xpath(".//text()").getall()).split())
+    return element_text(node.root)
+
+
+def element_text(element: etree._Element) -> str:
+    """:func:`text_of` an lxml element.
+
+    List pages ask this of every row and anchor, so the XPath runs on the element itself:
+    through a selector, every text node would become a ``Selector`` of its own first.
+    """
+    return " ".join(" ".join(element.xpath(".//text()")).split())
+
+
+def row_of(element: etree._Element) -> etree._Element | None:
+    """The list row (``li``, ``tr``, ``dd`` or ``p``) holding ``element``, if any."""
+    rows = element.xpath(_ROW_XPATH)
+    return rows[0] if rows else None
 
 
 def date_in(text: str) -> str | None:
@@ -198,13 +217,13 @@ def main_list(response: TextResponse | scrapy.Selector) -> list[scrapy.Selector]
     groups: dict[object, int] = {}
     dated: dict[object, int] = {}
     for anchor in response.xpath("//a[" + " or ".join(f"@{name}" for name in LINK_ATTRIBUTES) + "]"):
-        row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
-        container = (row[0].root if row else anchor.root).getparent()
+        row = row_of(anchor.root)
+        container = (anchor.root if row is None else row).getparent()
         if container is None:
             continue
         pairs.append((anchor, container))
         groups[container] = groups.get(container, 0) + 1
-        if row and _ROW_DATE.search(text_of(row[0])):
+        if row is not None and _ROW_DATE.search(element_text(row)):
             dated[container] = dated.get(container, 0) + 1
     if not groups:
         return []
@@ -578,16 +597,23 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return []
         stem = _page_stem(first_url)
+        if response.url == first_url and stem not in response.text:
+            # A pager call names the stem, and so does a link to a part (its name extends the
+            # stem), or the <base> it is resolved against. A first page that never names its
+            # own stem has no part to find. Most reports are one page, and an unchanged night
+            # reads hundreds of them back from the HTTP cache: no need to parse each.
+            return []
         urls = []
         for script in response.xpath("//script[not(@src)]/text()").getall():
             for args in pager_args(script):
                 if len(args) == 4 and args[2] == stem:
                     urls.extend(self.capped_pager_urls(first_url, args))
         for anchor in response.xpath("//a[@href]"):
-            label = text_of(anchor)
-            if label.isdigit() or label in _NEXT_TEXTS[:3]:
-                url = response.urljoin(anchor.attrib["href"])
-                if _page_stem(url).startswith(stem + "_"):
+            # The target first: it rules out nearly every link without reading its text.
+            url = response.urljoin(anchor.attrib["href"])
+            if _page_stem(url).startswith(stem + "_"):
+                label = text_of(anchor)
+                if label.isdigit() or label in _NEXT_TEXTS[:3]:
                     urls.append(url)
         return sorted((u for u in dict.fromkeys(urls) if u != first_url), key=_part_number)
 
@@ -655,9 +681,9 @@ def link_of(anchor: scrapy.Selector, base_url: str) -> ListLink | None:
     if not href or href.startswith(("javascript:", "#", "mailto:")) or "{" in href:
         return None
     title = ((anchor.attrib.get("title") or "").strip() or text_of(anchor)
-             or " ".join(anchor.xpath(".//img/@alt").getall()).strip())
-    row = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
-    return ListLink(urljoin(base_url, href), title, date_in(text_of(row[0])) if row else None)
+             or " ".join(anchor.root.xpath(".//img/@alt")).strip())
+    row = row_of(anchor.root)
+    return ListLink(urljoin(base_url, href), title, None if row is None else date_in(element_text(row)))
 
 
 def links_in(fragment: str, base_url: str) -> Iterable[ListLink]:

@@ -92,30 +92,60 @@ class Archive:
         when: dt.datetime | None = None,
     ) -> int:
         """Insert or update the portal called ``name``; returns its id."""
-        when = utc(when or utcnow())
-        values = {"title": title, "family": family, "region_code": region_code, "config": dict(config or {})}
         with write_transaction(self.engine) as connection:
-            statement = _insert(connection, Portal).values(name=name, created_at=when, updated_at=when, **values)
-            statement = statement.on_conflict_do_update(
-                index_elements=[Portal.name], set_={**values, "updated_at": when}
-            ).returning(Portal.id)
-            portal_id = connection.execute(statement).scalar_one()
+            portal_id = self._upsert_portal(connection, name, title, family, region_code, config, when)
         self._portal_ids[name] = portal_id
         return portal_id
+
+    @staticmethod
+    def _upsert_portal(connection: Connection, name: str, title: str | None, family: str | None,
+                       region_code: str | None, config: Mapping[str, Any] | None, when: dt.datetime | None) -> int:
+        when = utc(when or utcnow())
+        values = {"title": title, "family": family, "region_code": region_code, "config": dict(config or {})}
+        statement = _insert(connection, Portal).values(name=name, created_at=when, updated_at=when, **values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[Portal.name], set_={**values, "updated_at": when}
+        ).returning(Portal.id)
+        return connection.execute(statement).scalar_one()
 
     def start_run(self, portal: str | None = None, *, command: str | None = None, started_at: dt.datetime | None = None) -> int:
         """Open a crawl run (of one portal, or of several when ``portal`` is None); returns its id."""
         with write_transaction(self.engine) as connection:
-            statement = _insert(connection, Run).values(
-                portal=portal, command=command, started_at=utc(started_at or utcnow()), status="running", stats={}
-            )
-            return connection.execute(statement.returning(Run.id)).scalar_one()
+            return self._start_run(connection, portal, command, started_at)
 
-    def last_run_status(self, portal: str) -> str | None:
-        """The status of the portal's latest run (``running`` if it never finished), or ``None`` if it has none."""
-        statement = select(Run.status).where(Run.portal == portal).order_by(Run.id.desc()).limit(1)
-        with translate_errors(self.engine), self.engine.connect() as connection:
-            return connection.execute(statement).scalar()
+    @staticmethod
+    def _start_run(connection: Connection, portal: str | None, command: str | None, started_at: dt.datetime | None) -> int:
+        statement = _insert(connection, Run).values(
+            portal=portal, command=command, started_at=utc(started_at or utcnow()), status="running", stats={}
+        )
+        return connection.execute(statement.returning(Run.id)).scalar_one()
+
+    def open_portal_run(
+        self,
+        name: str,
+        *,
+        title: str | None = None,
+        family: str | None = None,
+        region_code: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        command: str | None = None,
+        started_at: dt.datetime | None = None,
+    ) -> tuple[int, str | None]:
+        """:meth:`upsert_portal` and :meth:`start_run` of one portal crawl, in one transaction.
+
+        Returns the new run's id and the status of the portal's latest run before it
+        (``running`` if that one never finished; ``None`` for a portal never crawled). A crawl opens
+        one per portal, so one transaction instead of three is a fixed cost less per portal: on
+        an unchanged night, where each portal makes few requests, such costs weigh most.
+        """
+        with write_transaction(self.engine) as connection:
+            portal_id = self._upsert_portal(connection, name, title, family, region_code, config, started_at)
+            previous = connection.execute(
+                select(Run.status).where(Run.portal == name).order_by(Run.id.desc()).limit(1)
+            ).scalar()
+            run_id = self._start_run(connection, name, command, started_at)
+        self._portal_ids[name] = portal_id
+        return run_id, previous
 
     def finish_run(self, run_id: int, stats: Mapping[str, Any], status: str = "finished", *, finished_at: dt.datetime | None = None) -> None:
         """Close a run with its stats (JSON-serialisable values) and final status (finished, failed, ...)."""

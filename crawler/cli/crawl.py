@@ -27,12 +27,12 @@ from rich.text import Text
 from crawler import run
 from crawler.cli.options import db_option, json_option, portals_dir_option, lease_ttl_option, redis_option, redis_prefix_option
 from crawler.items import ReportPage
-from crawler.scaleout.worker import WorkerOptions
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from crawler.portals import Portal
+    from crawler.scaleout.worker import WorkerOptions
     from crawler.spiderloader import PortalSpiderLoader
 
 
@@ -193,6 +193,8 @@ def crawl(
                       "config_errors": [str(e) for e in config_errors]}
             click.echo(json.dumps(seeded) if as_json else f"run {run_id}: {len(portals)} portal(s) seeded for the workers")
             return
+        from crawler.scaleout.worker import WorkerOptions  # Redis and the worker only for a distributed run
+
         result = _crawl_distributed(err, portals, settings, redis_url, WorkerOptions(parallel=parallel, lease_ttl=lease_ttl, prefix=redis_prefix))
     else:
         result = _crawl_local(err, portals, settings, loader, parallel, interactive)

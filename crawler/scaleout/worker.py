@@ -24,7 +24,8 @@ from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.python.failure import Failure
 
 from crawler.extensions import ArchiveRun, crawl_now, dispose_engines, open_archive
-from crawler.run import DEFAULT_PARALLEL, CrawlResult, PortalCrawler, Progress, _crawl_failed, _stop_reactor, _Watcher
+from crawler.run import (DEFAULT_PARALLEL, CrawlResult, PortalCrawler, PortalWatcher, Progress, record_crawl_failure,
+                         stop_reactor)
 from crawler.scaleout.runstate import DEFAULT_LEASE_TTL, PREFIX, Claim, RunState
 from crawler.spiderloader import PortalSpiderLoader, spider_class
 
@@ -86,7 +87,7 @@ class Worker(Progress):
         self.crawlers: dict[str, Crawler] = {}
         self.pages: dict[str, int] = {}  # pages of each portal crawling now
         self.fetched = 0  # pages fetched in the current run
-        self.watchers: dict[str, _Watcher] = {}
+        self.watchers: dict[str, PortalWatcher] = {}
         self.process: _Process | None = None
         self.done = False
 
@@ -117,7 +118,7 @@ class Worker(Progress):
         """Redis unreachable (or a bug) in the loop: stop; the leases expire and others take over."""
         logger.error("worker %s: %s", self.id, failure.getTraceback())
         self.result.error = failure.getErrorMessage()
-        _stop_reactor(None)
+        stop_reactor()
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -161,13 +162,13 @@ class Worker(Progress):
                 archive.finish_run(claim.lost_run, {}, "lost", finished_at=crawl_now(self.run_settings))
             crawler = PortalCrawler(spider_class(self.state.portal(name), self.custom), self.run_settings)
         except Exception:  # an invalid config for this version, the archive refusing: this portal fails, not the worker
-            _crawl_failed(Failure(), name, self.result.crawled, self)
+            record_crawl_failure(Failure(), name, self.result.crawled, self)
             return
         self.crawlers[name] = crawler
-        _Watcher(crawler, name, self, self.result.crawled, self.watchers)
+        PortalWatcher(crawler, name, self, self.result.crawled, self.watchers)
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         deferred = self.process.crawl(crawler)
-        deferred.addErrback(_crawl_failed, name, self.result.crawled, self)
+        deferred.addErrback(record_crawl_failure, name, self.result.crawled, self)
 
     def _opened(self, spider: Any) -> None:
         from twisted.internet import reactor
@@ -212,7 +213,7 @@ class Worker(Progress):
             self.state = None
             return
         self.done = True
-        _stop_reactor(None)
+        stop_reactor()
 
     # -- Progress hooks (called by the watcher of each portal's crawler) --------------------------
 
