@@ -71,7 +71,7 @@ def hanweb_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrap
         return
     hops = response.meta.get("hops", 0)
     limit = spider.portal.limits.max_pages
-    for store in datastores(response):
+    for store, script_total in units(response):
         records = len(store.findall(".//record"))
         if role == "probe":
             totals = _int(store, "totalrecord"), _int(store, "totalpage")
@@ -81,7 +81,7 @@ def hanweb_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrap
             nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", response.url)), None)
             if nextgroup is None:
                 continue
-            totals = _int(store, "totalrecord") or _script_int(response, "totalRecord"), _int(store, "totalpage")
+            totals = _int(store, "totalrecord") or script_total, _int(store, "totalpage")
             urls = proxy_pages(nextgroup.url, records, *totals, limit=limit)
             if not urls:
                 yield spider.list_request(
@@ -94,15 +94,58 @@ def hanweb_pages(spider: PortalSpider, response: TextResponse) -> Iterator[scrap
 
 def datastores(response: TextResponse) -> Iterator[etree._Element]:
     """The ``<datastore>`` elements of a column page's XML scripts, or of a proxy answer."""
+    for store, _ in units(response):
+        yield store
+
+
+def units(response: TextResponse) -> Iterator[tuple[etree._Element, int | None]]:
+    """Each unit (data store) of a column page with the total its page script declares, or a proxy answer.
+
+    A column page may hold several units, each with its own proxy query and its own
+    ``totalRecord``: a unit's total is read from the scripts that name its id (``dataStore:
+    '…'``, ``$('#…')``: its element's id or the ``unitid`` of its ``<nextgroup>``) or, failing that, from the scripts that
+    follow its XML up to the next unit's. A page-wide total is taken only on a one-unit page;
+    a unit with no total of its own is probed (the proxy's answer carries it).
+    """
     if response.meta.get("dataproxy"):
         store = datastore_of(response.text)
         if store is not None:
-            yield store
+            yield store, None
         return
-    for script in response.xpath("//script[@type='text/xml']/text()").getall():
-        store = datastore_of(script)
-        if store is not None:
-            yield store
+    scripts = response.xpath("//script[@type='text/xml']")
+    for script in scripts:
+        store = datastore_of(script.xpath("string()").get() or "")
+        if store is None:
+            continue
+        total = _unit_total(script, store)
+        if total is None and len(scripts) == 1:
+            total = _script_int(response.xpath("//script[not(@src)]/text()").getall(), "totalRecord")
+        yield store, total
+
+
+def _unit_total(script: scrapy.Selector, store: etree._Element) -> int | None:
+    """The ``totalRecord`` a unit's own script declares (see :func:`units`), or ``None``.
+
+    Where a script names the unit, the total of the statement naming it counts (one script
+    often sets up every unit of the page, one call each).
+    """
+    ids = {value for value in script.xpath("ancestor::*[@id][1]/@id").getall() if value.strip()}
+    nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", "http://unit.invalid/")), None)
+    if nextgroup is not None:
+        ids.update(value for key, value in parse_qsl(urlsplit(nextgroup.url).query) if key == "unitid" and value)
+    naming = re.compile("|".join(rf"['\"]#?{re.escape(i)}['\"]" for i in sorted(ids))) if ids else None
+    for text in script.xpath("//script[not(@src) and not(@type='text/xml')]/text()").getall():
+        if naming is not None and (mention := naming.search(text)):
+            start = text.rfind(";", 0, mention.start()) + 1
+            end = text.find(";", mention.end())
+            if (total := _script_int([text[start:end if end >= 0 else len(text)]], "totalRecord")) is not None:
+                return total
+    following = []
+    for sibling in script.xpath("following::script"):
+        if sibling.attrib.get("type") == "text/xml":
+            break
+        following.extend(sibling.xpath("text()").getall())
+    return _script_int(following, "totalRecord")
 
 
 def proxy_pages(nextgroup: str, records: int, total_records: int | None, total_pages: int | None, *,
@@ -149,10 +192,10 @@ class HanwebSpider(PortalSpider):
         return hanweb_pages(self, response)
 
 
-def _script_int(response: TextResponse, name: str) -> int | None:
-    """An integer a column page's inline script assigns (``var totalRecord=42``); read from JS text."""
-    pattern = re.compile(rf"\b{name}\s*[=:]\s*(\d+)")
-    for script in response.xpath("//script[not(@src)]/text()").getall():
+def _script_int(scripts: list[str], name: str) -> int | None:
+    """An integer the first of ``scripts`` that has one assigns (``var totalRecord=42``); read from JS text."""
+    pattern = re.compile(rf"\b{name}\s*[=:]\s*['\"]?(\d+)")
+    for script in scripts:
         if match := pattern.search(script):
             return int(match.group(1))
     return None
