@@ -394,8 +394,16 @@ class Hanweb(Family):
         return f"{self.proxy}?page={page}&{self.proxy_query(column, site, unit)}"
 
     def announced(self, site, column, page, pages, total):
-        """The column page announces the proxy's pages of each unit (``<nextgroup>`` and the unit's total in its script)."""
-        return [url for unit, size in enumerate(self.unit_sizes(column, total)) for url in self.unit_pages(column, site, unit, size)]
+        """The proxy pages of each unit the column page announces: all of them (``<nextgroup>`` and the
+        unit's total in its script), or without a total on the page only the first, whose answer
+        announces the rest (:meth:`totals_on_page`)."""
+        first = 1 if not self.totals_on_page(column) else None
+        return [url for unit, size in enumerate(self.unit_sizes(column, total))
+                for url in self.unit_pages(column, site, unit, size)[:first]]
+
+    def totals_on_page(self, column: Column) -> bool:
+        """Variant 2's column pages state no total: only the proxy's answers (``<totalpage>``) tell the pages."""
+        return column.variant != 2
 
     def unit_sizes(self, column: Column, total: int) -> list[int]:
         """How many of ``total`` items each unit of the column's page holds (see :meth:`units`)."""
@@ -423,16 +431,17 @@ class Hanweb(Family):
         return self.page(site, f"{column.name} {site.name}", metas, body, offsite, columns, 1)
 
     def _datastore(self, site: SiteInfo, column: Column, unit: int, items: Sequence[ListItem]) -> str:
-        """One unit of a column page: its first records, its ``<nextgroup>`` and its own total in its script."""
+        """One unit of a column page: its first records, its ``<nextgroup>`` and (but in variant 2) its own total in its script."""
         ident, total = self.unit_id(column, unit), len(items)
+        counts = (f"var totalRecord={total}; ", f" totalRecord: {total},") if self.totals_on_page(column) else ("", "")
         return (
             f'<div id="{ident}"><script type="text/xml"><datastore>'
             f'<nextgroup><![CDATA[<a href="{self.proxy_page(column, site, 1, unit)}"></a>]]>'
             f"</nextgroup><recordset>{''.join(self.record(i, column, site) for i in items[:self.per_page])}</recordset>"
             f"</datastore></script>"
-            f"<script>var totalRecord={total}; var perPage={self.per_page};"
+            f"<script>{counts[0]}var perPage={self.per_page};"
             f" $.jpage({{dataStore: '{ident}', proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {self.per_page},"
-            f" totalRecord: {total}, groupSize: 3}});</script></div>"
+            f"{counts[1]} groupSize: 3}});</script></div>"
         )
 
     def render_proxy(self, site: SiteInfo, column: Column, items: Sequence[ListItem], total: int, per_page: int) -> str:

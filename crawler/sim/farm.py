@@ -49,7 +49,8 @@ ENCODING_PROFILES = (
 )
 # List-page variants seen on real portals (portal-families.md §13), as the list-file stem per family:
 # 0 textbook; 1 TRS pager renamed createPage(), Hanweb dates in <b>, .shtml prefix "xlist";
-# 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links, .shtml "common_list";
+# 2 TRS pager as countPage variables over "list_N.html", Hanweb absolute links and no total on the
+#   column page (the proxy's answers give it), .shtml "common_list";
 # 3 older TRS template (MM-DD dates, href on the next line), Hanweb JSONP, .shtml MM-DD dates;
 # 4 TRS "动静结合": all items in hidden groups with ms-attr-href links, no pager; Hanweb pages with two
 #   units (data stores), each with its own proxy query and total; .shtml pages list-N.html linked
@@ -74,7 +75,7 @@ VARIANT_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     ("trs", 3): ("uppercase_next_line_markup", "short_list_dates"),
     ("trs", 4): ("trs_dongjing",),
     ("hanweb", 1): ("hanweb_dates_in_b",),
-    ("hanweb", 2): ("hanweb_absolute_links",),
+    ("hanweb", 2): ("hanweb_absolute_links", "hanweb_totals_only_in_proxy"),
     ("hanweb", 3): ("hanweb_jsonp",),
     ("hanweb", 4): ("hanweb_several_units",),
     ("shtml", 1): ("six_arg_pager_prefix",),

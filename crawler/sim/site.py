@@ -165,10 +165,13 @@ class PortalSite:
                 self._add_list(path, shown, fam.announced(self.site, column, page, pages, len(items))
                                + [fam.list_path(c, 0) for c in siblings], family=self._list_family(column))
             if isinstance(fam, Hanweb):
-                # Proxy pages, one per announced URL: the k-th of a unit holds the unit's k-th slice.
+                # Proxy pages: the k-th of a unit holds the unit's k-th slice; the first announces the
+                # others when the column page does not (no total on it).
                 for unit, part in enumerate(fam.units(column, items)):
-                    for k, url in enumerate(fam.unit_pages(column, self.site, unit, len(part)), start=1):
-                        self._add_list(url, part[(k - 1) * fam.per_page:k * fam.per_page], [])
+                    urls = fam.unit_pages(column, self.site, unit, len(part))
+                    for k, url in enumerate(urls, start=1):
+                        further = urls[1:] if k == 1 and not fam.totals_on_page(column) else []
+                        self._add_list(url, part[(k - 1) * fam.per_page:k * fam.per_page], further)
             elif isinstance(fam, Gkmlpt) or is_search(fam):
                 # Data pages (API, POST search), one per announced URL: the k-th holds the k-th slice.
                 size = fam.search_size if is_search(fam) else fam.per_page

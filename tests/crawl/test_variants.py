@@ -37,7 +37,7 @@ from tests.farm import RunningFarm, fetch, running_farm
 VARIANTS = (
     "trs_dongjing_post_search", "aspnet_script_pages", "reverse_hidden_pager", "overlapping_columns",
     "aggregated_column", "auto_config", "renamed_pager", "six_arg_pager_prefix", "hanweb_jsonp",
-    "hanweb_dates_in_b", "hanweb_absolute_links", "hanweb_several_units", "short_list_dates", "uppercase_next_line_markup",
+    "hanweb_dates_in_b", "hanweb_absolute_links", "hanweb_totals_only_in_proxy", "hanweb_several_units", "short_list_dates", "uppercase_next_line_markup",
     "countpage_variables", "trs_dongjing", "list_dates_disagree", "numbered_page_links",
 )
 
@@ -159,7 +159,10 @@ def _response(page: dict, encoding: str) -> TextResponse:
         meta = {"trs_search": True}
     else:
         answer = fetch(page["url"])
-        meta = {"dataproxy": "page"} if "dataproxy.jsp" in page["url"] else {}
+        # A proxy page that announces others is the first, which a spider asks as a probe when
+        # the column page states no total; the others it asks as pages.
+        role = {"dataproxy": "probe", "nextgroup": page["url"]} if page["next"] else {"dataproxy": "page"}
+        meta = role if "dataproxy.jsp" in page["url"] else {}
     assert answer.status == 200, page["url"]
     content_type = answer.headers["content-type"]
     cls = HtmlResponse if "html" in content_type else TextResponse

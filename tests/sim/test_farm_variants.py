@@ -208,3 +208,19 @@ def test_numbered_page_links_are_the_only_way_to_later_pages() -> None:
             assert [urljoin(page["url"], a.get("href")) for a in numbered] == page["next"]
             assert all(a.text_content().isdigit() for a in numbered)
             assert not [a for a in tree.xpath("//a") if a.text_content().strip() in ("下一页", "末页", "尾页")]
+
+
+def test_hanweb_pages_without_a_total_leave_it_to_the_proxy(farm: RunningFarm) -> None:
+    """No total on the column page: it announces only the ``<nextgroup>`` proxy page, whose answer
+    states the total and the page count, and that page announces the rest."""
+    manifest = farm.manifest()
+    portal = _portal(manifest, "hanweb_totals_only_in_proxy")
+    pages = {page["url"]: page for page in portal["lists"]}
+    column = next(p for p in portal["lists"] if "/col/col" in p["url"] and pages[p["next"][0]]["next"])
+    tree = _tree(column["url"], portal["encoding"])
+    assert "totalRecord" not in " ".join(tree.xpath("//script/text()"))
+    (first,) = column["next"]
+    answer = lxml.etree.fromstring(fetch(first).body)
+    further = pages[first]["next"]
+    assert int(answer.findtext("totalpage")) == 1 + len(further)
+    assert int(answer.findtext("totalrecord")) == sum(len(pages[url]["items"]) for url in [first, *further])
