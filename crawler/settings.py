@@ -44,9 +44,11 @@ AUTOTHROTTLE_START_DELAY = 0.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
-# A callback yields a handful of requests or one item; Scrapy starts CONCURRENT_ITEMS worker
-# tasks per callback output, so its default (100) is mostly overhead for these spiders.
-CONCURRENT_ITEMS = 8
+# A callback yields a handful of requests or at most one item; Scrapy starts CONCURRENT_ITEMS
+# worker tasks per callback output, so anything above one is overhead for these spiders (its
+# default, 100, cost the first night much of its throughput; 8 still cost an unchanged night
+# thousands of tasks). Responses are still processed concurrently, each with its own worker.
+CONCURRENT_ITEMS = 1
 
 # Safety: no HTML page of a report is this large (PAGE_MAXSIZE, per request); attachments
 # (scanned PDFs) may be larger, up to DOWNLOAD_MAXSIZE.
