@@ -130,6 +130,7 @@ class Daemon:
         archive.upgrade()
         runs = JobRuns(archive)
         runs.close_abandoned()
+        runs.settle_seeded()
         portals, errors = load_portals(self.options.portals_dir)
         for error in errors:
             logger.error("portal config skipped: %s", error)

@@ -70,6 +70,8 @@ class Harvester:
             if not portals:
                 logger.info("%s: no portal to harvest (every portal has a job of its own)", job_id)
                 return "skipped"
+            if self.options.distributed(job_id):
+                self.runs.settle_seeded()  # the night before, crawled by the workers since it was seeded
             run_id = self.runs.start(job_id, portals)
             argv = self.argv(job_id, run_id, portals, everything=everything)
             try:

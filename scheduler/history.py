@@ -39,6 +39,10 @@ CRAWL_MARKER_PREFIX = "crawler crawl [schedule:"
 # (Nights are a day apart, so the previous night's runs are never this close to a seeding.)
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
+# How many of the latest job runs :meth:`JobRuns.settle_seeded` looks at (a seeded night is settled
+# before the next one is seeded, so only the last few are ever unsettled).
+SETTLE_WINDOW = 50
+
 # The per-portal numbers of the crawl's summary that the run history keeps (the crawl's own
 # per-portal runs hold the rest); a nightly run over 2,800 portals stays small this way.
 PORTAL_KEYS: tuple[str, ...] = (
@@ -124,6 +128,32 @@ class JobRuns:
             logger.warning("closed %d run(s) left running by an earlier daemon as interrupted", closed)
         return closed
 
+    def settle_seeded(self) -> int:
+        """Store in each seeded job run whose distributed run has ended the per-portal results its
+        workers wrote; returns how many were settled.
+
+        Until then the history reads them from the portal runs of the run's span (one night of
+        rows); after, a month of nights is read from the job runs alone, as in mode local.
+        """
+        statement = (
+            select(Run.id, Run.command, Run.status, Run.started_at, Run.finished_at, Run.stats)
+            .where(Run.command.startswith(JOB_COMMAND_PREFIX, autoescape=True), Run.finished_at.is_not(None))
+            .order_by(Run.id.desc())
+            .limit(SETTLE_WINDOW)
+        )
+        with translate_errors(self.archive.engine), self.archive.engine.connect() as connection:
+            unsettled = [row for row in connection.execute(statement) if _unsettled(row.stats)]
+            crawled = _distributed_results(connection, unsettled)
+        settled = 0
+        for row in unsettled:
+            result = crawled[row.id]
+            if result["crawl_status"] in (None, "running"):
+                continue
+            stats = {**row.stats, "summary": {**row.stats["summary"], **result}}
+            self.archive.finish_run(row.id, stats, row.status, finished_at=row.finished_at)
+            settled += 1
+        return settled
+
     def close_crawl_runs(self, marker: str, status: str) -> int:
         """Close the runs a killed crawl left ``running``; returns how many."""
         statement = select(Run.id).where(Run.command == marker, Run.status == "running")
@@ -161,7 +191,7 @@ def recent_job_runs(archive: Archive, limit: int) -> list[JobRun]:
     )
     with translate_errors(archive.engine), archive.engine.connect() as connection:
         rows = connection.execute(statement).all()
-        crawled = _distributed_results(connection, [row for row in rows if _seeded(row.stats)])
+        crawled = _distributed_results(connection, [row for row in rows if _unsettled(row.stats)])
     runs = []
     for run in reversed(rows):
         stats = run.stats or {}
@@ -183,10 +213,11 @@ def recent_job_runs(archive: Archive, limit: int) -> list[JobRun]:
     return runs
 
 
-def _seeded(stats: dict[str, Any] | None) -> bool:
-    """Whether a job run only seeded a distributed run (its crawl printed ``seeded``, not portals)."""
+def _unsettled(stats: dict[str, Any] | None) -> bool:
+    """Whether a job run only seeded a distributed run (its crawl printed ``seeded``, not portals)
+    and holds no per-portal results yet (:meth:`JobRuns.settle_seeded`)."""
     summary = (stats or {}).get("summary")
-    return isinstance(summary, dict) and "seeded" in summary
+    return isinstance(summary, dict) and "seeded" in summary and "per_portal" not in summary
 
 
 def _distributed_results(connection: Connection, seeding: Sequence[Row]) -> dict[int, dict[str, Any]]:
@@ -216,6 +247,8 @@ def _distributed_results(connection: Connection, seeding: Sequence[Row]) -> dict
                  .where(Run.portal.is_not(None), Run.status.not_in(("running", "lost")),
                         Run.started_at >= min(start for start, _, _ in spans.values()))
                  .order_by(Run.started_at, Run.id))
+    if all(end is not None for _, end, _ in spans.values()):
+        statement = statement.where(Run.started_at <= max(end for _, end, _ in spans.values()))
     for portal, started, stats in connection.execute(statement):
         for job_run, (start, end, portals) in spans.items():
             if portal in portals and start <= started and (end is None or started <= end):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from crawler.cli import main
 from crawler.cli.status import EXIT_FLAGGED
 from scheduler.child import ChildResult, Status
-from scheduler.history import JobRuns, crawl_marker
+from scheduler.history import JobRuns, crawl_marker, recent_job_runs
 from storage.archive import Archive
 from storage.db import make_engine
 from storage.models import Document, Run
@@ -193,6 +193,9 @@ def test_a_seeded_night_reads_each_portal_from_the_workers_runs(sqlite_url: str)
     assert live["done_early"]["found_last"] == 5 and live["done_early"]["runs"] == 3
     assert [live[name]["runs"] for name in ("taken_over", "never_crawled")] == [2, 2]  # not crawled yet
     assert not any(health["flags"] or health["failure_streak"] for health in live.values()), live
+    engine = make_engine(sqlite_url)
+    assert JobRuns(Archive(engine)).settle_seeded() == 0  # the workers are still at it
+    engine.dispose()
 
     worker_run(sqlite_url, marker, "taken_over", "ok", 2)
     engine = make_engine(sqlite_url)
@@ -203,6 +206,14 @@ def test_a_seeded_night_reads_each_portal_from_the_workers_runs(sqlite_url: str)
     assert (done["taken_over"]["found_last"], done["taken_over"]["failure_streak"]) == (2, 0)
     assert done["never_crawled"]["flags"] == ["failing"]
     assert done["never_crawled"]["last_error"] == "not in the crawl's summary (invalid config?)"
+    # Before the next seeding the daemon settles the night: its job run keeps the results itself.
+    engine = make_engine(sqlite_url)
+    runs = JobRuns(Archive(engine))
+    assert (runs.settle_seeded(), runs.settle_seeded()) == (1, 0)
+    night = recent_job_runs(Archive(engine), 1)[0]
+    engine.dispose()
+    assert set(night.summary["per_portal"]) == {"done_early", "taken_over"} and night.status == "ok"
+    assert status(sqlite_url, "--check", "--failures", "1")[1] == done
 
 
 def test_a_restarted_daemon_leaves_a_seeded_run_to_its_workers(sqlite_url: str) -> None:
