@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # How often an idle slot asks Redis for a portal (and a worker with --forever for a new run).
 POLL_SECONDS = 0.5
+# The priority of a run's own settings in its crawlers: above "cmdline" (40), see Worker._join.
+RUN_PRIORITY = 50
 
 
 def worker_id() -> str:
@@ -144,8 +146,13 @@ class Worker(Progress):
         self.result.state = state
         meta = state.meta()
         self.run_settings = self.settings.copy()
-        self.run_settings.setdict({**state.scrapy_settings(self.redis_url), "CRAWL_AS_OF": meta.get("as_of") or None},
-                                  priority="cmdline")
+        # The run's clock and command, not this worker's: every portal run of the run names the
+        # command that seeded it (a scheduler job's marker among them), whichever worker crawls it.
+        # Above the command line's priority, because Scrapy's runner merges this process's own
+        # settings into each crawler it starts, and an equal priority would let them win.
+        self.run_settings.setdict({**state.scrapy_settings(self.redis_url), "CRAWL_AS_OF": meta.get("as_of") or None,
+                                   "CRAWL_COMMAND": meta.get("command") or self.settings.get("CRAWL_COMMAND")},
+                                  priority=RUN_PRIORITY)
         # What this worker crawled of this run only: a --forever worker lives through many nights.
         self.result.crawled = CrawlResult(run_id=state.run_id)
         self.fetched = 0

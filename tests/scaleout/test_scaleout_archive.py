@@ -54,6 +54,10 @@ def test_workers_archive_equals_single_process_over_three_nights(cluster: Cluste
             with engine.connect() as connection:
                 attempts = connection.scalars(select(Run.status).where(Run.portal.is_not(None))).all()
                 recorded = connection.scalar(select(Run.stats).where(Run.id == run["run_id"]))
+                seeded_by = connection.scalar(select(Run.command).where(Run.id == run["run_id"]))
+                commands = set(connection.scalars(select(Run.command).where(Run.portal.is_not(None), Run.id > run["run_id"])))
+            # Every portal run names the command that seeded the run, whichever worker crawled it.
+            assert " crawl --all " in seeded_by and commands == {seeded_by}, (seeded_by, commands)
             assert recorded == {"portals": run["portals"], **{key: run[key] for key in SUMMARY_KEYS}}, recorded
             assert len(attempts) == run["portals"] * (night + 1) and "lost" not in attempts  # each portal crawled once
             for key in ("new_documents", "new_versions", "removed"):
