@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.archive import Archive
-from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, Run, Version
+from storage.models import Attachment, Content, Document, DocumentUrl, Fetch, Portal, Run, Version
 from storage.records import AttachmentRecord, FetchRecord, Outcome
 from tests.storage.builders import T0, report, report_text
 
@@ -174,6 +174,26 @@ def test_runs_and_portals_are_recorded(archive: Archive, engine: Engine) -> None
         document_portal = session.get_one(Document, result.document_id).portal_id
     assert (run.status, run.stats["pages"], run.stats["finished"]) == ("finished", 3, str(T0))
     assert run.finished_at is not None and document_portal == portal_id
+
+
+def test_a_portal_run_opens_with_its_portal_and_the_status_of_the_run_before(archive: Archive, engine: Engine) -> None:
+    # The crawl decides from that status whether the last crawl of the portal ended cleanly.
+    first, before_first = archive.open_portal_run("sim_trs_0001", title="汉台区人民政府", family="trs",
+                                                  region_code="610702", command="crawler crawl --all", started_at=T0)
+    # The first never finished; the config has been edited since (the portal row follows it).
+    second, before_second = archive.open_portal_run("sim_trs_0001", title="汉台区政府", family="generic",
+                                                    region_code="610702", started_at=T0)
+    archive.finish_run(second, {}, "finished")
+    third, before_third = archive.open_portal_run("sim_trs_0001", title="汉台区政府", family="generic",
+                                                  region_code="610702", started_at=T0)
+    other, before_other = archive.open_portal_run("sim_hanweb_0002", family="hanweb", started_at=T0)
+    assert (before_first, before_second, before_third, before_other) == (None, "running", "finished", None)
+    with Session(engine) as session:
+        runs = {run.id: run for run in session.scalars(select(Run))}
+        portal = session.scalars(select(Portal).where(Portal.name == "sim_trs_0001")).one()
+    assert sorted(runs) == sorted({first, second, third, other})
+    assert (runs[first].portal, runs[first].command, runs[first].status) == ("sim_trs_0001", "crawler crawl --all", "running")
+    assert (portal.title, portal.family, portal.region_code) == ("汉台区政府", "generic", "610702")
 
 
 def test_a_batch_gives_each_page_the_outcome_recording_it_alone_would(archive: Archive, engine: Engine) -> None:
