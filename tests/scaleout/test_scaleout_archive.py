@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 
@@ -86,8 +87,7 @@ def test_worker_killed_mid_run_loses_nothing(cluster: Cluster) -> None:
             # The seeder crawls one portal at a time; the victim takes two and crawls them slowly.
             seeder = cluster.seed(0, "--parallel", "1")
             run_id = cluster.wait_for_run()
-            victim = cluster.worker("victim", "--parallel", "2", "--set", "DOWNLOAD_DELAY=0.5",
-                                    "--set", "AUTOTHROTTLE_ENABLED=false")
+            victim = _slow_worker(cluster, "victim")
             held = _wait_until_fetching(cluster, run_id, victim.pid)
             os.kill(victim.pid, signal.SIGKILL)
             victim.wait(timeout=10)
@@ -114,8 +114,7 @@ def test_worker_stopped_mid_run_gives_its_portals_back(cluster: Cluster) -> None
             workspace.crawl(night=0)
             seeder = cluster.seed(0, "--parallel", "1")
             run_id = cluster.wait_for_run()
-            leaving = cluster.worker("leaving", "--parallel", "2", "--set", "DOWNLOAD_DELAY=0.5",
-                                     "--set", "AUTOTHROTTLE_ENABLED=false")
+            leaving = _slow_worker(cluster, "leaving")
             held = _wait_until_fetching(cluster, run_id, leaving.pid)
             leaving.send_signal(signal.SIGTERM)
             gone = finish(leaving)
@@ -131,6 +130,11 @@ def test_worker_stopped_mid_run_gives_its_portals_back(cluster: Cluster) -> None
         assert set(tries) == held and min(tries.values()) >= 2, tries  # given back, then crawled afresh
     finally:
         engine.dispose()
+
+
+def _slow_worker(cluster: Cluster, name: str) -> subprocess.Popen:
+    """A worker that takes two portals and crawls them slowly, so it is caught in the middle."""
+    return cluster.worker(name, "--parallel", "2", "--set", "DOWNLOAD_DELAY=0.5", "--set", "AUTOTHROTTLE_ENABLED=false")
 
 
 def _wait_until_fetching(cluster: Cluster, run_id: int, pid: int, timeout: float = 60) -> set[str]:
