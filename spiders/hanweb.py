@@ -103,9 +103,10 @@ def units(response: TextResponse) -> Iterator[tuple[etree._Element, int | None]]
 
     A column page may hold several units, each with its own proxy query and its own
     ``totalRecord``: a unit's total is read from the scripts that name its id (``dataStore:
-    '…'``, ``$('#…')``: its element's id or the ``unitid`` of its ``<nextgroup>``) or, failing that, from the scripts that
-    follow its XML up to the next unit's. A page-wide total is taken only on a one-unit page;
-    a unit with no total of its own is probed (the proxy's answer carries it).
+    '…'``, ``$('#…')``: its element's id or the ``unitid`` of its ``<nextgroup>``) or, failing
+    that, from the scripts that follow its XML up to the next unit's. A page-wide total is
+    taken only on a one-unit page; a unit with no total of its own is probed (the proxy's
+    answer carries it).
     """
     if response.meta.get("dataproxy"):
         store = datastore_of(response.text)
@@ -117,20 +118,20 @@ def units(response: TextResponse) -> Iterator[tuple[etree._Element, int | None]]
         store = datastore_of(script.xpath("string()").get() or "")
         if store is None:
             continue
-        total = _unit_total(script, store)
+        total = _unit_total(script, store, response.url)
         if total is None and len(scripts) == 1:
             total = _script_int(response.xpath("//script[not(@src)]/text()").getall(), "totalRecord")
         yield store, total
 
 
-def _unit_total(script: scrapy.Selector, store: etree._Element) -> int | None:
+def _unit_total(script: scrapy.Selector, store: etree._Element, base_url: str) -> int | None:
     """The ``totalRecord`` a unit's own script declares (see :func:`units`), or ``None``.
 
     Where a script names the unit, the total of the statement naming it counts (one script
     often sets up every unit of the page, one call each).
     """
     ids = {value for value in script.xpath("ancestor::*[@id][1]/@id").getall() if value.strip()}
-    nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", "http://unit.invalid/")), None)
+    nextgroup = next(iter(links_in(store.findtext("nextgroup") or "", base_url)), None)
     if nextgroup is not None:
         ids.update(value for key, value in parse_qsl(urlsplit(nextgroup.url).query) if key == "unitid" and value)
     naming = re.compile("|".join(rf"['\"]#?{re.escape(i)}['\"]" for i in sorted(ids))) if ids else None
