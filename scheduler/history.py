@@ -34,11 +34,6 @@ logger = logging.getLogger(__name__)
 JOB_COMMAND_PREFIX = "schedule:"
 CRAWL_MARKER_PREFIX = "crawler crawl [schedule:"
 
-# How far apart the clocks of the scheduler's and the workers' machines may be: a worker's portal
-# run is taken as part of a seeded run if it started within the run's span widened by this much.
-# (Nights are a day apart, so the previous night's runs are never this close to a seeding.)
-CLOCK_SKEW = dt.timedelta(minutes=5)
-
 # How many of the latest job runs :meth:`JobRuns.settle_seeded` looks at (a seeded night is settled
 # before the next one is seeded, so only the last few are ever unsettled).
 SETTLE_WINDOW = 50
@@ -136,7 +131,7 @@ class JobRuns:
         rows); after, a month of nights is read from the job runs alone, as in mode local.
         """
         statement = (
-            select(Run.id, Run.command, Run.status, Run.started_at, Run.finished_at, Run.stats)
+            select(Run.id, Run.command, Run.status, Run.finished_at, Run.stats)
             .where(Run.command.startswith(JOB_COMMAND_PREFIX, autoescape=True), Run.finished_at.is_not(None))
             .order_by(Run.id.desc())
             .limit(SETTLE_WINDOW)
@@ -225,32 +220,21 @@ def _distributed_results(connection: Connection, seeding: Sequence[Row]) -> dict
 
     ``crawl_status`` is the status of the distributed run's own row (the seeding wrote it under
     the job's marker; ``running`` until the last worker closes it). ``per_portal`` holds, for
-    each portal of the job, the summary (:data:`PORTAL_KEYS`) of its latest run that started
-    while the distributed run lasted and ended other than ``lost`` (a dead worker's attempt,
-    crawled again by another). Workers write their portal runs under their own command, so the
-    run's time span (give or take :data:`CLOCK_SKEW` between machines) is what ties them to it.
+    each portal of the job, the summary (:data:`PORTAL_KEYS`) of its latest run that ended
+    other than ``lost`` (a dead worker's attempt, crawled again by another). Workers record
+    their portal runs under the command that seeded the run (crawler/scaleout/worker.py), so
+    the job's marker ties them to it, as it ties a local crawl's.
     """
     markers = {crawl_marker(row.command[len(JOB_COMMAND_PREFIX):], row.id): row for row in seeding}
     if not markers:
         return {}
     results: dict[int, dict[str, Any]] = {row.id: {"crawl_status": None, "per_portal": {}} for row in seeding}
-    spans = {}
-    for crawl in connection.execute(select(Run.command, Run.status, Run.finished_at)
-                                    .where(Run.command.in_(list(markers)), Run.portal.is_(None))):
-        job = markers[crawl.command]
-        results[job.id]["crawl_status"] = crawl.status
-        end = crawl.finished_at + CLOCK_SKEW if crawl.finished_at else None
-        spans[job.id] = (job.started_at - CLOCK_SKEW, end, set((job.stats or {}).get("portals") or ()))
-    if not spans:
-        return results
-    statement = (select(Run.portal, Run.started_at, Run.stats)
-                 .where(Run.portal.is_not(None), Run.status.not_in(("running", "lost")),
-                        Run.started_at >= min(start for start, _, _ in spans.values()))
-                 .order_by(Run.started_at, Run.id))
-    if all(end is not None for _, end, _ in spans.values()):
-        statement = statement.where(Run.started_at <= max(end for _, end, _ in spans.values()))
-    for portal, started, stats in connection.execute(statement):
-        for job_run, (start, end, portals) in spans.items():
-            if portal in portals and start <= started and (end is None or started <= end):
-                results[job_run]["per_portal"][portal] = {key: stats[key] for key in PORTAL_KEYS if key in (stats or {})}
+    portals = {row.id: set((row.stats or {}).get("portals") or ()) for row in seeding}
+    statement = select(Run.command, Run.portal, Run.status, Run.stats).where(Run.command.in_(list(markers))).order_by(Run.id)
+    for run in connection.execute(statement):
+        job = markers[run.command].id
+        if run.portal is None:
+            results[job]["crawl_status"] = run.status
+        elif run.portal in portals[job] and run.status not in ("running", "lost"):
+            results[job]["per_portal"][run.portal] = {key: run.stats[key] for key in PORTAL_KEYS if key in (run.stats or {})}
     return results
