@@ -57,8 +57,9 @@ _PAGE_EXT = re.compile(r"s?html?|jsp|aspx?|php")
 _COUNT_PAGE_VAR = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _CURRENT_PAGE_VAR = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 _ARG = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|([^,]+?))\s*(?:,|$)""")
-# Link texts of "next page" and "last page" controls.
+# The row of a list entry: the nearest li, tr, dd or p around its link.
 _ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::p][1]"
+# Link texts of "next page" and "last page" controls.
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "末页", "尾页", "最后一页")
 # Pages that are lists, not articles, whatever their link text says: index/Index_N, *list_N and
 # news-list-{col}-{N} in any page extension, Hanweb columns, directories.
