@@ -17,9 +17,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
-import pickle
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -28,7 +25,6 @@ from parsel.csstranslator import css2xpath
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.project import data_path
 from twisted.internet import threads
 
 import crawler.extract as extraction_package
@@ -36,6 +32,7 @@ from crawler.extensions import ArchiveRun
 from crawler.extract import AttachmentText, ChromeRules, Extraction, extract, extract_attachment
 from crawler.extract.classify import classify
 from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.memo import PickleMemo, cache_subdir, source_fingerprint, write_atomically
 from crawler.regions import Region
 from crawler.textnorm import canonical_text, content_hash
 
@@ -61,36 +58,30 @@ class Extractions:
     and the same extraction code give the same result: the many news and work-plan pages met
     again on a sweep night are rejected by a hash instead of a parse, and a cover page whose
     attachment is re-checked every night (it may change under an unchanged page) is not parsed
-    again either. Stored pickled, beside (and as trusted as) Scrapy's own pickled HTTP cache.
+    again either.
     """
 
     def __init__(self, directory: Path, context: str) -> None:
-        self.directory = directory
+        self.memo = PickleMemo(directory)
         self.context = hashlib.sha256(f"{extraction_fingerprint()}\n{context}".encode()).hexdigest()
 
     def get(self, item: ReportPage) -> Extraction | None:
-        path = self._path(item)
-        return pickle.loads(path.read_bytes()) if path.exists() else None
+        return self.memo.get(self._key(item))
 
     def put(self, item: ReportPage, extraction: Extraction) -> None:
-        write_atomically(self._path(item), pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL))
+        self.memo.put(self._key(item), extraction)
 
-    def _path(self, item: ReportPage) -> Path:
+    def _key(self, item: ReportPage) -> str:
         digest = hashlib.sha256(f"{self.context}\n{item.content_type or ''}".encode())
         for url, body in zip(item.urls, item.bodies, strict=True):
             digest.update(url.encode() + b"\0" + hashlib.sha256(body).digest())
-        key = digest.hexdigest()
-        return self.directory / key[:2] / f"{key}.pickle"
+        return digest.hexdigest()
 
 
 @functools.cache
 def extraction_fingerprint() -> str:
     """A hash of the extraction's source: a changed extraction invalidates every stored verdict."""
-    package = Path(extraction_package.__file__).parent
-    digest = hashlib.sha256()
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode() + source.read_bytes())
-    return digest.hexdigest()
+    return source_fingerprint(extraction_package)
 
 
 class ExtractionPipeline:
@@ -167,31 +158,6 @@ class ExtractionPipeline:
         if run is not None:
             run.log_fetch(item.url, status=item.status, etag=item.etag, last_modified=item.last_modified,
                           size=sum(map(len, item.bodies)))
-
-
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write ``path`` whole or not at all, even with several crawl processes sharing the cache.
-
-    The data (text is written as UTF-8) goes to a temporary file of its own (unique per writer)
-    in the same directory, then replaces ``path`` in one rename: a reader never sees half a
-    file, and two processes writing the same key never write into each other's temporary file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def cache_subdir(settings: Any, name: str) -> Path | None:
-    """A directory beside the HTTP cache (whose life it shares), or ``None`` when caching is off."""
-    if not settings.getbool("HTTPCACHE_ENABLED"):
-        return None
-    return Path(data_path(settings["HTTPCACHE_DIR"], createdir=True)) / name
 
 
 def _as_xpath(selector: str) -> str:

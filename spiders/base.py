@@ -16,6 +16,7 @@ file unless it needs code. What the families share lives here:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -30,9 +31,11 @@ from scrapy.settings import BaseSettings
 
 from crawler.extract.encoding import decode_body
 from crawler.items import ReportGone, ReportNotModified, ReportPage
+from crawler.memo import cache_subdir
 from crawler.middlewares import header, sweeps_lists
 from crawler.portals import Portal, host_allowed
 from crawler.signals import list_parsed
+from spiders.readings import ListReading, Readings, reader_meta
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -387,15 +390,15 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("crawl/list_not_text")
             return
-        response = self.decoded(response)
         hops = response.meta.get("hops", 0)
         # A list the server says is unchanged (the HTTP cache revalidated it) lists the same
         # candidates as last time: their cached copies are used as they are, and known reports
         # among them are re-checked by the archive's policy instead (see start()).
         unchanged = "cached" in response.flags
         self.crawler.stats.inc_value("crawl/list_pages")
-        links = [link for link in self.list_links(response) if self.allowed(link.url)]
-        pages = list(self.list_pages(response))
+        reading = self.read_list(response)
+        links = [link for link in reading.links if self.allowed(link.url)]
+        pages = reading.requests(self)
         requests: list[scrapy.Request] = []
         items: list[ListLink] = []
         for link in links:
@@ -416,7 +419,7 @@ class PortalSpider(scrapy.Spider):
             requests.append(request)
         further = [r.url for r in requests if r.meta.get("role") == "list"] + [r.url for r in pages]
         self.crawler.signals.send_catch_log(list_parsed, spider=self, response=response, items=items,
-                                            next=list(dict.fromkeys(further)), family=self.page_family(response))
+                                            next=list(dict.fromkeys(further)), family=reading.family)
         if unchanged and items and not getattr(self, "sweep_lists", True):
             # Unchanged: no new entry, nothing shifted below it (see sweeps_lists). Only its
             # links to other lists are followed; its pages and candidates wait for the sweep.
@@ -429,6 +432,24 @@ class PortalSpider(scrapy.Spider):
             return
         yield from requests
         yield from pages
+
+    def read_list(self, response: TextResponse) -> ListReading:
+        """The page's links, further pages and family, as the family readers read the decoded page.
+
+        Kept for the nights the page is unchanged (:mod:`spiders.readings`).
+        """
+        def read() -> ListReading:
+            decoded = self.decoded(response)
+            links = list(self.list_links(decoded))
+            pages = [request.to_dict(spider=self) for request in self.list_pages(decoded)]
+            return ListReading(links, pages, self.page_family(decoded))
+
+        return self.readings.read("list", response, read, reader_meta(response))
+
+    @functools.cached_property
+    def readings(self) -> Readings:
+        """The portal's kept page readings, beside the HTTP cache (none kept without one)."""
+        return Readings(cache_subdir(self.crawler.settings, "readings"), self)
 
     def page_family(self, response: TextResponse) -> str:
         """The family whose reader reads ``response`` (``auto`` says which it detected)."""
@@ -593,7 +614,8 @@ class PortalSpider(scrapy.Spider):
         """Further pages of a multi-page article (``t…_1.html`` …), from its in-article pager.
 
         Only pages whose name extends the first page's (``t2015_67430`` → ``t2015_67430_2``)
-        count, so a list pager or a neighbour link is never taken for a part.
+        count, so a list pager or a neighbour link is never taken for a part. What a page
+        was read as is kept (:mod:`spiders.readings`) for the nights it is unchanged.
         """
         if not isinstance(response, TextResponse):
             return []
@@ -604,6 +626,9 @@ class PortalSpider(scrapy.Spider):
             # own stem has no part to find. Most reports are one page, and an unchanged night
             # reads hundreds of them back from the HTTP cache: no need to parse each.
             return []
+        return self.readings.read("parts", response, lambda: self._pager_parts(response, first_url, stem), first_url)
+
+    def _pager_parts(self, response: TextResponse, first_url: str, stem: str) -> list[str]:
         urls = []
         for script in response.xpath("//script[not(@src)]/text()").getall():
             for args in pager_args(script):

@@ -12,15 +12,17 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import scrapy
 from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, create_engine
 
-from crawler.portals import Portal
+from crawler.portals import Portal, load_portal
 from crawler.sim.farm import night_date
 from crawler.spiderloader import spider_class
+from spiders.base import PortalSpider
 from tests.farm import RunningFarm
 
 CRAWLER = str(Path(sys.executable).with_name("crawler"))
@@ -87,6 +89,34 @@ def crawl_farm(farm: RunningFarm, root: Path, family: str | None, *names: str) -
     for path in farm.write_portals(workspace.portals_dir):
         path.write_text(with_family(path.read_text(encoding="utf-8"), family), encoding="utf-8")
     return workspace, workspace.crawl(*names)
+
+
+HANTAI_PORTAL = """
+name = "{name}"
+title = "汉中市汉台区人民政府"
+family = "trs"
+allowed_domains = ["{host}"]
+start_urls = ["http://{host}/zwgk/index.html"]
+[region]
+province = "陕西省"
+city = "汉中市"
+county = "汉台区"
+code = "610702"
+[limits]
+max_pages = {max_pages}
+"""
+
+
+def hantai_spider(directory: Path, *, name: str, host: str, max_pages: int,
+                  settings: dict[str, Any] | None = None) -> PortalSpider:
+    """A TRS spider of a made-up 汉台区 portal at ``host``, on a crawler that is not started
+    (its callbacks are fed crafted responses)."""
+    path = directory / f"{name}.toml"
+    path.write_text(HANTAI_PORTAL.format(name=name, host=host, max_pages=max_pages), encoding="utf-8")
+    cls = PortalSpider.for_portal(load_portal(path))
+    crawler = get_crawler(cls, settings)
+    crawler.spider = cls.from_crawler(crawler)
+    return crawler.spider
 
 
 def idle_spider(portal: Portal) -> scrapy.Spider:

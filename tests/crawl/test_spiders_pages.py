@@ -11,39 +11,18 @@ from pathlib import Path
 import pytest
 import scrapy
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 from crawler.items import ReportGone, ReportPage
-from crawler.portals import load_portal
 from spiders.base import PortalSpider, links_in
+from tests.crawl.conftest import hantai_spider
 
 HOST = "127.0.0.9"
 MAX_PAGES = 5
 
-CONFIG = f"""
-name = "pager_test"
-title = "汉中市汉台区人民政府"
-family = "trs"
-allowed_domains = ["{HOST}"]
-start_urls = ["http://{HOST}/zwgk/index.html"]
-[region]
-province = "陕西省"
-city = "汉中市"
-county = "汉台区"
-code = "610702"
-[limits]
-max_pages = {MAX_PAGES}
-"""
-
 
 @pytest.fixture
 def spider(tmp_path: Path) -> PortalSpider:
-    path = tmp_path / "pager_test.toml"
-    path.write_text(CONFIG, encoding="utf-8")
-    cls = PortalSpider.for_portal(load_portal(path))
-    crawler = get_crawler(cls)
-    crawler.spider = cls.from_crawler(crawler)
-    return crawler.spider
+    return hantai_spider(tmp_path, name="pager_test", host=HOST, max_pages=MAX_PAGES)
 
 
 def page(url: str, html: str, status: int = 200, meta: dict | None = None, headers: dict | None = None) -> HtmlResponse:

@@ -1,0 +1,115 @@
+"""What the spider read on a page, kept for the nights the server calls the page unchanged.
+
+Reading a list page — decoding it, parsing it, finding its main list, its pager and its links
+to other columns — was the largest part of an unchanged night's own work (a sixth of it),
+done again on pages whose bytes had not changed since the night before; finding the further
+parts of a split report on its first page was the next. A reading is a pure function of the
+page (URL, Content-Type, bytes), of the request meta the family readers look at
+(:data:`READER_META`), of the portal's config and of the code that reads it, so it is kept
+under a key of all of them (:mod:`crawler.memo`) and used again when the HTTP cache says the
+page is unchanged. What the spider then does with what it read (titles against keywords,
+hops, the sweep) is decided afresh every night.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import lxml.etree
+import parsel
+import scrapy
+from scrapy.utils.request import request_from_dict
+
+import crawler.extract.encoding
+import spiders
+from crawler.memo import PickleMemo, source_fingerprint
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scrapy.http import TextResponse
+
+    from spiders.base import ListLink, PortalSpider
+
+T = TypeVar("T")
+
+# The request meta the family readers read (hop count, pager state, which answer of a proxy,
+# a search or an API a page is): a page is read once per their values. A reader that starts
+# reading another meta key adds it here.
+READER_META = ("hops", "list_pages", "dataproxy", "nextgroup", "trs_search", "gkmlpt", "redirect_urls")
+
+
+@dataclass(frozen=True)
+class ListReading:
+    """What a list page was read as: its links, its further pages and the family that read it."""
+
+    links: list[ListLink]
+    pages: list[dict[str, Any]]  # further list pages, as ``Request.to_dict``
+    family: str
+
+    def requests(self, spider: PortalSpider) -> list[scrapy.Request]:
+        """The further pages as requests of ``spider`` (callbacks found by name)."""
+        return [request_from_dict(page, spider=spider) for page in self.pages]
+
+
+class Readings:
+    """A portal spider's readings, by kind (``"list"``, ``"parts"``) and page; none are kept
+    without a directory (the HTTP cache is off)."""
+
+    def __init__(self, directory: Path | None, spider: PortalSpider) -> None:
+        self.memo = PickleMemo(directory) if directory is not None else None
+        self.stats = spider.crawler.stats
+        self.context = json.dumps([
+            _code_fingerprint(), scrapy.__version__, parsel.__version__, lxml.etree.LXML_VERSION,
+            type(spider).family, spider.portal.model_dump(mode="json"),
+        ], sort_keys=True)
+
+    def read(self, kind: str, response: TextResponse, read: Callable[[], T], *args: Any) -> T:
+        """``read()`` of ``response``; for a page the HTTP cache says is unchanged, what it gave
+        on that page last time with the same ``args`` (whatever else the reading depends on:
+        JSON values).
+
+        The stats ``read`` counted are kept with what it gave, and counted again when that is
+        used: a kept reading counts on its night what a fresh one would (``crawl/pager_capped`` …).
+        """
+        if self.memo is None:
+            return read()
+        key = self._key(kind, response, args)
+        if "cached" in response.flags and (kept := self.memo.get(key)) is not None:
+            value, counted = kept
+            for name, count in counted.items():
+                if isinstance(count, int):
+                    self.stats.inc_value(name, count)
+                else:
+                    self.stats.set_value(name, count)
+            self.stats.inc_value(f"crawl/readings_reused/{kind}")
+            return value
+        before = dict(self.stats.get_stats())
+        value = read()
+        counted = {name: count - before.get(name, 0) if isinstance(count, int) else count
+                   for name, count in self.stats.get_stats().items() if count != before.get(name)}
+        self.memo.put(key, (value, counted))
+        return value
+
+    def _key(self, kind: str, response: TextResponse, args: tuple[Any, ...]) -> str:
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        digest = hashlib.sha256(self.context.encode())
+        digest.update(json.dumps([kind, args, response.url, content_type], sort_keys=True).encode())
+        digest.update(hashlib.sha256(response.body).digest())
+        return digest.hexdigest()
+
+
+def reader_meta(response: TextResponse) -> dict[str, Any]:
+    """The request meta of ``response`` its family readers read (:data:`READER_META`)."""
+    return {key: response.meta[key] for key in READER_META if key in response.meta}
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The spiders' source and the decoding they read pages with."""
+    return source_fingerprint(spiders, crawler.extract.encoding)
