@@ -299,8 +299,7 @@ class ArchivePipeline:
             logger.debug("%s: %s (document %s)", item.url, result.outcome.value, result.document_id)
         elif isinstance(item, ReportNotModified):
             stats.inc_value("archive/not_modified")
-            self.run.log_fetch(item.url, status=304, etag=item.etag, last_modified=item.last_modified, size=0,
-                               at_once=True)
+            self.run.log_fetch(item.url, status=304, etag=item.etag, last_modified=item.last_modified, size=0)
         elif isinstance(item, ReportGone):
             self.run.log_fetch(item.url, status=item.status, error=item.reason)
             if archive.mark_removed(item.url, item.fetched_at, item.reason):
