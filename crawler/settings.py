@@ -95,6 +95,10 @@ TELNETCONSOLE_ENABLED = False
 # job file for every portal's crawler.
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# Scrapy's memory watcher is per crawler, and a crawl process runs one crawler per portal: each
+# read the process's memory at its start and every minute, to enforce limits that are off
+# (MEMUSAGE_LIMIT_MB = 0). Memory is measured for the process as a whole (benchmarks/crawl.py).
+MEMUSAGE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
