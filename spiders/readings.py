@@ -6,7 +6,7 @@ done again on pages whose bytes had not changed since the night before; finding 
 parts of a split report on its first page was the next. A reading is a pure function of the
 page (URL, Content-Type, bytes), of the request meta the family readers look at
 (:data:`READER_META`), of the portal's config and of the code that reads it, so it is kept
-under a key of all of them (:mod:`crawler.memo`) and used again when the HTTP cache says the
+under a key of all of them and used again when the HTTP cache says the
 page is unchanged. What the spider then does with what it read (titles against keywords,
 hops, the sweep) is decided afresh every night.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,11 +24,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import lxml.etree
 import parsel
 import scrapy
+from scrapy import signals
 from scrapy.utils.request import request_from_dict
 
 import crawler.extract.encoding
 import spiders
-from crawler.memo import PickleMemo, source_fingerprint
+from crawler.memo import source_fingerprint, write_atomically
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from spiders.base import ListLink, PortalSpider
 
 T = TypeVar("T")
+
+# A reading not used for this many days is dropped: a page that left the portal's lists.
+KEEP_DAYS = 30
 
 # The request meta the family readers read (hop count, pager state, which answer of a proxy,
 # a search or an API a page is): a page is read once per their values. A reader that starts
@@ -58,16 +63,27 @@ class ListReading:
 
 
 class Readings:
-    """A portal spider's readings, by kind (``"list"``, ``"parts"``) and page; none are kept
-    without a directory (the HTTP cache is off)."""
+    """A portal spider's readings, by kind (``"list"``, ``"parts"``) and page, in one file per
+    portal beside the HTTP cache (none are kept without one).
+
+    One file, read at the portal's first page and written when its crawl closes: a file per
+    page cost the first night more than the readings save (creating thousands of small files
+    was 5 % of its time). A reading unused for :data:`KEEP_DAYS` is dropped at the next write,
+    so pages that left the portal do not pile up; a crawl killed outright writes nothing, and
+    its pages are read afresh the next night.
+    """
 
     def __init__(self, directory: Path | None, spider: PortalSpider) -> None:
-        self.memo = PickleMemo(directory) if directory is not None else None
+        self.path = directory / f"{spider.portal.name}.pickle" if directory is not None else None
+        self.spider = spider
         self.stats = spider.crawler.stats
         self.context = json.dumps([
             _code_fingerprint(), scrapy.__version__, parsel.__version__, lxml.etree.LXML_VERSION,
             type(spider).family, spider.portal.model_dump(mode="json"),
         ], sort_keys=True)
+        self._kept: dict[str, tuple[Any, dict[str, Any], int]] | None = None  # key -> (reading, counted, day last used)
+        if self.path is not None:
+            spider.crawler.signals.connect(self.save, signal=signals.spider_closed)
 
     def read(self, kind: str, response: TextResponse, read: Callable[[], T], *args: Any) -> T:
         """``read()`` of ``response``; for a page the HTTP cache says is unchanged, what it gave
@@ -77,11 +93,14 @@ class Readings:
         The stats ``read`` counted are kept with what it gave, and counted again when that is
         used: a kept reading counts on its night what a fresh one would (``crawl/pager_capped`` …).
         """
-        if self.memo is None:
+        if self.path is None:
             return read()
+        kept = self._load()
         key = self._key(kind, response, args)
-        if "cached" in response.flags and (kept := self.memo.get(key)) is not None:
-            value, counted = kept
+        today = self.spider.now().toordinal()
+        if "cached" in response.flags and key in kept:
+            value, counted, _ = kept[key]
+            kept[key] = (value, counted, today)
             for name, count in counted.items():
                 if isinstance(count, int):
                     self.stats.inc_value(name, count)
@@ -93,13 +112,28 @@ class Readings:
         value = read()
         counted = {name: count - before.get(name, 0) if isinstance(count, int) else count
                    for name, count in self.stats.get_stats().items() if count != before.get(name)}
-        self.memo.put(key, (value, counted))
+        kept[key] = (value, counted, today)
         return value
 
-    def _key(self, kind: str, response: TextResponse, args: tuple[Any, ...]) -> str:
+    def save(self) -> None:
+        """Write the portal's readings, less those unused for :data:`KEEP_DAYS` (at its crawl's close)."""
+        if self.path is None or self._kept is None:
+            return
+        oldest = self.spider.now().toordinal() - KEEP_DAYS
+        readings = {key: entry for key, entry in self._kept.items() if entry[2] >= oldest}
+        write_atomically(self.path, pickle.dumps({"context": self.context, "readings": readings},
+                                                 protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _load(self) -> dict[str, tuple[Any, dict[str, Any], int]]:
+        if self._kept is None:
+            stored = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
+            self._kept = stored["readings"] if stored.get("context") == self.context else {}
+        return self._kept
+
+    @staticmethod
+    def _key(kind: str, response: TextResponse, args: tuple[Any, ...]) -> str:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        digest = hashlib.sha256(self.context.encode())
-        digest.update(json.dumps([kind, args, response.url, content_type], sort_keys=True).encode())
+        digest = hashlib.sha256(json.dumps([kind, args, response.url, content_type], sort_keys=True).encode())
         digest.update(hashlib.sha256(response.body).digest())
         return digest.hexdigest()
 

@@ -34,12 +34,18 @@ LIST = """<html><body><ul class="list">
 </ul><script>createPageHTML(50, 0, "index", "html");</script></body></html>"""
 
 
-@pytest.fixture
-def spider(tmp_path: Path) -> PortalSpider:
-    spider = hantai_spider(tmp_path, name="readings_test", host=HOST, max_pages=3,
-                           settings={"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str(tmp_path / "cache")})
+def night_spider(directory: Path, day: str = "2025-06-01") -> PortalSpider:
+    """The test portal's spider on the night of ``day``, its HTTP cache (and readings) in ``directory``."""
+    spider = hantai_spider(directory, name="readings_test", host=HOST, max_pages=3,
+                           settings={"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str(directory / "cache"),
+                                     "CRAWL_AS_OF": f"{day}T02:00:00+08:00"})
     spider.sweep_lists = True
     return spider
+
+
+@pytest.fixture
+def spider(tmp_path: Path) -> PortalSpider:
+    return night_spider(tmp_path)
 
 
 def list_page(third: str = "汉台区2022年法治政府建设情况报告", *, cached: bool, hops: int = 0) -> HtmlResponse:
@@ -79,6 +85,23 @@ def test_a_changed_list_or_another_hop_is_read_afresh(spider: PortalSpider) -> N
     deeper = list(spider.parse_list(list_page(cached=True, hops=1)))
     assert spider.crawler.stats.get_value("crawl/readings_reused/list") is None
     assert all(r.meta["hops"] == 2 for r in deeper if r.meta["role"] == "report")
+
+
+def test_readings_are_kept_from_one_crawl_to_the_next_and_dropped_when_long_unused(tmp_path: Path) -> None:
+    first = night_spider(tmp_path, "2025-06-01")
+    list(first.parse_list(list_page(cached=False)))
+    first.readings.save()
+    second = night_spider(tmp_path, "2025-06-02")
+    list(second.parse_list(list_page(cached=True)))
+    assert second.crawler.stats.get_value("crawl/readings_reused/list") == 1
+    second.readings.save()
+    # Forty days on, the portal's crawl reads another page only: the old reading is dropped.
+    later = night_spider(tmp_path, "2025-07-12")
+    list(later.parse_list(list_page("关于印发工作要点的通知", cached=False)))
+    later.readings.save()
+    last = night_spider(tmp_path, "2025-07-13")
+    list(last.parse_list(list_page(cached=True)))
+    assert last.crawler.stats.get_value("crawl/readings_reused/list") is None
 
 
 def test_a_list_that_was_not_revalidated_is_read_even_with_a_kept_reading(spider: PortalSpider) -> None:
