@@ -451,6 +451,11 @@ class PortalSpider(scrapy.Spider):
         """The portal's kept page readings, beside the HTTP cache (none kept without one)."""
         return Readings(cache_subdir(self.crawler.settings, "readings"), self)
 
+    def closed(self, reason: str) -> None:
+        """Keep what was read for the next crawl (Scrapy calls this when the spider closes)."""
+        if "readings" in self.__dict__:
+            self.readings.save()
+
     def page_family(self, response: TextResponse) -> str:
         """The family whose reader reads ``response`` (``auto`` says which it detected)."""
         return self.family

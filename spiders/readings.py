@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import lxml.etree
 import parsel
 import scrapy
-from scrapy import signals
 from scrapy.utils.request import request_from_dict
 
 import crawler.extract.encoding
@@ -82,8 +81,6 @@ class Readings:
             type(spider).family, spider.portal.model_dump(mode="json"),
         ], sort_keys=True)
         self._kept: dict[str, tuple[Any, dict[str, Any], int]] | None = None  # key -> (reading, counted, day last used)
-        if self.path is not None:
-            spider.crawler.signals.connect(self.save, signal=signals.spider_closed)
 
     def read(self, kind: str, response: TextResponse, read: Callable[[], T], *args: Any) -> T:
         """``read()`` of ``response``; for a page the HTTP cache says is unchanged, what it gave
@@ -116,7 +113,7 @@ class Readings:
         return value
 
     def save(self) -> None:
-        """Write the portal's readings, less those unused for :data:`KEEP_DAYS` (at its crawl's close)."""
+        """Write the portal's readings, less those unused for :data:`KEEP_DAYS` (the spider's ``closed``)."""
         if self.path is None or self._kept is None:
             return
         oldest = self.spider.now().toordinal() - KEEP_DAYS
