@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
     from spiders.base import ListLink, PortalSpider
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -122,9 +125,14 @@ class Readings:
                                                  protocol=pickle.HIGHEST_PROTOCOL))
 
     def _load(self) -> dict[str, tuple[Any, dict[str, Any], int]]:
+        """The portal's kept readings; none from a file this code cannot read (another release's)."""
         if self._kept is None:
-            stored = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
-            self._kept = stored["readings"] if stored.get("context") == self.context else {}
+            try:
+                stored = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError) as exc:
+                logger.warning("%s: kept readings not usable (%s); the portal's pages are read afresh", self.path, exc)
+                stored = {}
+            self._kept = stored["readings"] if isinstance(stored, dict) and stored.get("context") == self.context else {}
         return self._kept
 
     @staticmethod

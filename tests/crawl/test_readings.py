@@ -104,6 +104,18 @@ def test_readings_are_kept_from_one_crawl_to_the_next_and_dropped_when_long_unus
     assert last.crawler.stats.get_value("crawl/readings_reused/list") is None
 
 
+def test_an_unreadable_readings_file_is_read_afresh_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = night_spider(tmp_path)
+    list(first.parse_list(list_page(cached=False)))
+    first.readings.save()
+    first.readings.path.write_bytes(b"\x80\x05not a pickle")
+    second = night_spider(tmp_path, "2025-06-02")
+    requests = list(second.parse_list(list_page(cached=True)))
+    assert [r.meta["role"] for r in requests] == ["report", "report", "list", "list"]
+    assert second.crawler.stats.get_value("crawl/readings_reused/list") is None
+    assert "readings_test.pickle: kept readings not usable" in caplog.text
+
+
 def test_a_list_that_was_not_revalidated_is_read_even_with_a_kept_reading(spider: PortalSpider) -> None:
     list(spider.parse_list(list_page(cached=False)))
     list(spider.parse_list(list_page(cached=False)))
