@@ -2,17 +2,17 @@
 
 Night after night the crawl gets the same bytes back: list pages and report pages the server
 calls unchanged (revalidated through the HTTP cache), attachments of cover-page reports. What
-was made of them — a list page's reading, an extraction, an attachment's text — is a pure
-function of those bytes and of the code that read them, so it is kept under a key of both
-(:func:`source_fingerprint`) and used again instead of being worked out again. A changed
-page, a changed portal config or changed code makes a new key: nothing stale is ever used.
+was made of them — a list page's reading (:mod:`spiders.readings`), an extraction, an
+attachment's text (:mod:`crawler.pipelines`) — is a pure function of those bytes and of the
+code that read them, so it is kept under a key of both (:func:`source_fingerprint`) and used
+again instead of being worked out again. A changed page, a changed portal config or changed
+code makes a new key: nothing stale is ever used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from types import ModuleType
@@ -56,23 +56,3 @@ def source_fingerprint(*modules: ModuleType) -> str:
             digest.update(f"{module.__name__}/{source.name}\0".encode() + source.read_bytes())
     return digest.hexdigest()
 
-
-class PickleMemo:
-    """Values pickled to ``directory`` under string keys (hashed into two directory levels).
-
-    Pickles are as trusted as Scrapy's own pickled HTTP cache, which they sit beside.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def get(self, key: str) -> Any | None:
-        path = self._path(key)
-        return pickle.loads(path.read_bytes()) if path.exists() else None
-
-    def put(self, key: str, value: Any) -> None:
-        write_atomically(self._path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def _path(self, key: str) -> Path:
-        name = hashlib.sha256(key.encode()).hexdigest()
-        return self.directory / name[:2] / f"{name}.pickle"

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import logging
+import pickle
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -32,7 +33,7 @@ from crawler.extensions import ArchiveRun
 from crawler.extract import AttachmentText, ChromeRules, Extraction, extract, extract_attachment
 from crawler.extract.classify import classify
 from crawler.items import ReportGone, ReportNotModified, ReportPage
-from crawler.memo import PickleMemo, cache_subdir, source_fingerprint, write_atomically
+from crawler.memo import cache_subdir, source_fingerprint, write_atomically
 from crawler.regions import Region
 from crawler.textnorm import canonical_text, content_hash
 
@@ -58,24 +59,26 @@ class Extractions:
     and the same extraction code give the same result: the many news and work-plan pages met
     again on a sweep night are rejected by a hash instead of a parse, and a cover page whose
     attachment is re-checked every night (it may change under an unchanged page) is not parsed
-    again either.
+    again either. Stored pickled, beside (and as trusted as) Scrapy's own pickled HTTP cache.
     """
 
     def __init__(self, directory: Path, context: str) -> None:
-        self.memo = PickleMemo(directory)
+        self.directory = directory
         self.context = hashlib.sha256(f"{extraction_fingerprint()}\n{context}".encode()).hexdigest()
 
     def get(self, item: ReportPage) -> Extraction | None:
-        return self.memo.get(self._key(item))
+        path = self._path(item)
+        return pickle.loads(path.read_bytes()) if path.exists() else None
 
     def put(self, item: ReportPage, extraction: Extraction) -> None:
-        self.memo.put(self._key(item), extraction)
+        write_atomically(self._path(item), pickle.dumps(extraction, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _key(self, item: ReportPage) -> str:
+    def _path(self, item: ReportPage) -> Path:
         digest = hashlib.sha256(f"{self.context}\n{item.content_type or ''}".encode())
         for url, body in zip(item.urls, item.bodies, strict=True):
             digest.update(url.encode() + b"\0" + hashlib.sha256(body).digest())
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        return self.directory / key[:2] / f"{key}.pickle"
 
 
 @functools.cache

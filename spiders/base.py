@@ -398,7 +398,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("crawl/list_pages")
         reading = self.read_list(response)
         links = [link for link in reading.links if self.allowed(link.url)]
-        pages = reading.requests(self)
         requests: list[scrapy.Request] = []
         items: list[ListLink] = []
         for link in links:
@@ -417,7 +416,7 @@ class PortalSpider(scrapy.Spider):
             request = self.report_request(link.url, link=link, hops=hops + 1, referer=response.url)
             request.meta["list_unchanged"] = unchanged
             requests.append(request)
-        further = [r.url for r in requests if r.meta.get("role") == "list"] + [r.url for r in pages]
+        further = [r.url for r in requests if r.meta.get("role") == "list"] + [page["url"] for page in reading.pages]
         self.crawler.signals.send_catch_log(list_parsed, spider=self, response=response, items=items,
                                             next=list(dict.fromkeys(further)), family=reading.family)
         if unchanged and items and not getattr(self, "sweep_lists", True):
@@ -427,11 +426,11 @@ class PortalSpider(scrapy.Spider):
             # answers) says nothing of its pages: they are asked for, and judged on their own.
             lists = [r for r in requests if r.meta.get("role") == "list"]
             self.crawler.stats.inc_value("crawl/unchanged_lists/candidates_skipped", len(requests) - len(lists))
-            self.crawler.stats.inc_value("crawl/unchanged_lists/pages_skipped", len(pages))
+            self.crawler.stats.inc_value("crawl/unchanged_lists/pages_skipped", len(reading.pages))
             yield from lists
             return
         yield from requests
-        yield from pages
+        yield from reading.requests(self)
 
     def read_list(self, response: TextResponse) -> ListReading:
         """The page's links, further pages and family, as the family readers read the decoded page.

@@ -77,7 +77,7 @@ class Readings:
 
     def __init__(self, directory: Path | None, spider: PortalSpider) -> None:
         self.path = directory / f"{spider.portal.name}.pickle" if directory is not None else None
-        self.spider = spider
+        self.today = spider.now().toordinal()  # the crawl's day, for KEEP_DAYS
         self.stats = spider.crawler.stats
         self.context = json.dumps([
             _code_fingerprint(), scrapy.__version__, parsel.__version__, lxml.etree.LXML_VERSION,
@@ -97,10 +97,9 @@ class Readings:
             return read()
         kept = self._load()
         key = self._key(kind, response, args)
-        today = self.spider.now().toordinal()
         if "cached" in response.flags and key in kept:
             value, counted, _ = kept[key]
-            kept[key] = (value, counted, today)
+            kept[key] = (value, counted, self.today)
             for name, count in counted.items():
                 if isinstance(count, int):
                     self.stats.inc_value(name, count)
@@ -112,14 +111,14 @@ class Readings:
         value = read()
         counted = {name: count - before.get(name, 0) if isinstance(count, int) else count
                    for name, count in self.stats.get_stats().items() if count != before.get(name)}
-        kept[key] = (value, counted, today)
+        kept[key] = (value, counted, self.today)
         return value
 
     def save(self) -> None:
         """Write the portal's readings, less those unused for :data:`KEEP_DAYS` (the spider's ``closed``)."""
         if self.path is None or self._kept is None:
             return
-        oldest = self.spider.now().toordinal() - KEEP_DAYS
+        oldest = self.today - KEEP_DAYS
         readings = {key: entry for key, entry in self._kept.items() if entry[2] >= oldest}
         write_atomically(self.path, pickle.dumps({"context": self.context, "readings": readings},
                                                  protocol=pickle.HIGHEST_PROTOCOL))
@@ -130,7 +129,8 @@ class Readings:
             try:
                 stored = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError) as exc:
-                logger.warning("%s: kept readings not usable (%s); the portal's pages are read afresh", self.path, exc)
+                logger.warning("%s: kept readings not usable (%s); the portal's pages are read afresh",
+                               self.path, exc)
                 stored = {}
             self._kept = stored["readings"] if isinstance(stored, dict) and stored.get("context") == self.context else {}
         return self._kept
